@@ -1,0 +1,106 @@
+//! Audit events: who signed in, what was issued and revoked. Never a secret (S44).
+
+use crate::ids::{AccountId, ClientId};
+use crate::time::UnixTime;
+use serde::Serialize;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    /// A login method authenticated a user.
+    LoginSucceeded,
+    /// A login attempt failed.
+    LoginFailed,
+    /// Tokens were issued at the token endpoint.
+    TokensIssued,
+    /// Tokens were refreshed.
+    TokensRefreshed,
+    /// A token or grant was revoked.
+    TokenRevoked,
+    /// An authorization code was presented twice; its grant was revoked.
+    CodeReused,
+    /// A spent refresh token was presented; its grant was revoked.
+    RefreshTokenReused,
+    /// A client failed to authenticate.
+    ClientAuthFailed,
+}
+
+impl AuditKind {
+    /// Every kind.
+    pub const ALL: [AuditKind; 8] = [
+        AuditKind::LoginSucceeded,
+        AuditKind::LoginFailed,
+        AuditKind::TokensIssued,
+        AuditKind::TokensRefreshed,
+        AuditKind::TokenRevoked,
+        AuditKind::CodeReused,
+        AuditKind::RefreshTokenReused,
+        AuditKind::ClientAuthFailed,
+    ];
+
+    /// The kind with this stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::LoginSucceeded => "login_succeeded",
+            AuditKind::LoginFailed => "login_failed",
+            AuditKind::TokensIssued => "tokens_issued",
+            AuditKind::TokensRefreshed => "tokens_refreshed",
+            AuditKind::TokenRevoked => "token_revoked",
+            AuditKind::CodeReused => "code_reused",
+            AuditKind::RefreshTokenReused => "refresh_token_reused",
+            AuditKind::ClientAuthFailed => "client_auth_failed",
+        }
+    }
+}
+
+/// One audit record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// When.
+    pub at: UnixTime,
+    /// What.
+    pub kind: AuditKind,
+    /// Whose account, when known.
+    pub account_id: Option<AccountId>,
+    /// Which client, when known.
+    pub client_id: Option<ClientId>,
+    /// The login method, acr or reason: never a secret or an identity number.
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event happening now.
+    pub fn now(kind: AuditKind) -> Self {
+        AuditEvent {
+            at: UnixTime::now(),
+            kind,
+            account_id: None,
+            client_id: None,
+            detail: None,
+        }
+    }
+
+    /// With an account.
+    pub fn account(mut self, id: &AccountId) -> Self {
+        self.account_id = Some(id.clone());
+        self
+    }
+
+    /// With a client.
+    pub fn client(mut self, id: &ClientId) -> Self {
+        self.client_id = Some(id.clone());
+        self
+    }
+
+    /// With a detail.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}

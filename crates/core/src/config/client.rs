@@ -1,0 +1,193 @@
+//! One client file, `clients/<name>.toml`.
+
+use super::settings::Localized;
+use crate::ids::ClientId;
+use crate::redirect_uri::RedirectUri;
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// A grant type a client may use (RFC 6749).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// RFC 6749 §4.1.
+    AuthorizationCode,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 6749 §4.4.
+    ClientCredentials,
+}
+
+/// How a stored client secret is held.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretValue {
+    /// The secret itself (from the file, an environment variable or a secret file).
+    Plain(Secret),
+    /// An argon2id PHC hash of the secret (`portvakt hash-secret` prints one).
+    Argon2(String),
+}
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretValue::Plain(_) => f.write_str("Plain([redacted])"),
+            SecretValue::Argon2(_) => f.write_str("Argon2([hash])"),
+        }
+    }
+}
+
+/// How a client authenticates at the token, introspection and revocation endpoints.
+/// One variant per registration kind, so a public client can never have a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientCredential {
+    /// A public client (`none`): PKCE is required instead.
+    Public,
+    /// `client_secret_basic` or `client_secret_post` (RFC 6749 §2.3.1).
+    Secret(SecretValue),
+    /// `private_key_jwt` (RFC 7523, OIDC Core §9) with the client's public keys.
+    PrivateKeyJwt {
+        /// The client's JWKS, as JSON.
+        jwks: String,
+    },
+}
+
+impl ClientCredential {
+    /// The `token_endpoint_auth_method` names this credential accepts.
+    pub fn auth_methods(&self) -> &'static [&'static str] {
+        match self {
+            ClientCredential::Public => &["none"],
+            ClientCredential::Secret(_) => &["client_secret_basic", "client_secret_post"],
+            ClientCredential::PrivateKeyJwt { .. } => &["private_key_jwt"],
+        }
+    }
+}
+
+/// Logo and colour on the login page.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Branding {
+    /// An https URL (or a path under this server) of a logo.
+    pub logo_url: Option<String>,
+    /// A CSS colour, `#rrggbb`.
+    pub color: Option<String>,
+}
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ClientFile {
+    pub client_id: String,
+    pub display_name: String,
+    #[serde(default = "default_auth_method")]
+    pub token_endpoint_auth_method: String,
+    pub client_secret: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    pub client_secret_hash: Option<String>,
+    pub jwks: Option<toml::Value>,
+    pub jwks_file: Option<PathBuf>,
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    #[serde(default = "default_grant_types")]
+    pub grant_types: Vec<GrantType>,
+    pub acr_values: Vec<String>,
+    pub default_acr: Option<String>,
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    #[serde(default = "default_alg")]
+    pub id_token_signed_response_alg: String,
+    pub userinfo_signed_response_alg: Option<String>,
+    pub id_token_ttl_secs: Option<u64>,
+    pub access_token_ttl_secs: Option<u64>,
+    pub refresh_idle_ttl_secs: Option<u64>,
+    pub refresh_absolute_ttl_secs: Option<u64>,
+    pub backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    pub first_party: bool,
+    #[serde(default)]
+    pub branding: Branding,
+    pub help_text: Option<Localized>,
+}
+
+fn default_auth_method() -> String {
+    "client_secret_basic".into()
+}
+
+fn default_grant_types() -> Vec<GrantType> {
+    vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "profile", "email", "phone"]
+        .map(String::from)
+        .to_vec()
+}
+
+fn default_alg() -> String {
+    // OIDC Core §3.1.3.7: RS256 when the client registered none.
+    "RS256".into()
+}
+
+/// A validated client.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `client_id`.
+    pub client_id: ClientId,
+    /// Shown on the login page.
+    pub display_name: String,
+    /// How it authenticates.
+    pub credential: ClientCredential,
+    /// Registered redirect URIs, compared exactly.
+    pub redirect_uris: Vec<RedirectUri>,
+    /// Registered post-logout redirect URIs, compared exactly.
+    pub post_logout_redirect_uris: Vec<RedirectUri>,
+    /// Allowed grant types.
+    pub grant_types: Vec<GrantType>,
+    /// Allowed acr values, in the order the login page offers their methods.
+    pub acr_values: Vec<String>,
+    /// The acr used when the request names none the client may use.
+    pub default_acr: String,
+    /// Scopes it may be granted.
+    pub scopes: Vec<String>,
+    /// ID token `alg`.
+    pub id_token_alg: String,
+    /// When set, userinfo answers with a JWT signed with this `alg`.
+    pub userinfo_alg: Option<String>,
+    /// ID token lifetime.
+    pub id_token_ttl_secs: u64,
+    /// Access token lifetime.
+    pub access_token_ttl_secs: u64,
+    /// Refresh idle lifetime.
+    pub refresh_idle_ttl_secs: u64,
+    /// Refresh absolute lifetime.
+    pub refresh_absolute_ttl_secs: u64,
+    /// Back-channel logout URI.
+    pub backchannel_logout_uri: Option<String>,
+    /// Skips consent (Portvakt has no consent screen; recorded for `prompt=consent`).
+    pub first_party: bool,
+    /// Login page look.
+    pub branding: Branding,
+    /// Help text under the form ("Vid frågor kontakta expeditionen").
+    pub help_text: Option<Localized>,
+    /// The file it came from.
+    pub file: PathBuf,
+}
+
+impl ClientConfig {
+    /// True when the client may use `grant`.
+    pub fn allows_grant(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// True for public clients (no authentication, PKCE required).
+    pub fn is_public(&self) -> bool {
+        self.credential == ClientCredential::Public
+    }
+
+    /// True when `uri` is exactly a registered redirect URI.
+    pub fn has_redirect_uri(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|r| r.matches(uri))
+    }
+}

@@ -1,0 +1,274 @@
+//! The main file, `portvakt.toml`.
+
+use crate::acr::ACR_PASSWORD;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Development (embedded default, demo data) or production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Embedded default: SQLite, in-process store, demo data, plain http on localhost.
+    #[default]
+    Development,
+    /// PostgreSQL and Redis, https issuer, no demo data.
+    Production,
+}
+
+/// Text in both page languages.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    /// Swedish.
+    pub sv: String,
+    /// English.
+    pub en: String,
+}
+
+impl Localized {
+    /// The text for a language code (`sv` or `en`).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang == "en" { &self.en } else { &self.sv }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path?mode=rwc` or `postgres://…`; default: SQLite under `data_dir`.
+    pub url: Option<String>,
+    /// A file holding the URL (e.g. a mounted secret).
+    pub url_file: Option<PathBuf>,
+    /// Pool size.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+fn default_max_connections() -> u32 {
+    10
+}
+
+/// `[redis]`: present in production; absent means the in-process store.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0` or `rediss://…`.
+    pub url: Option<String>,
+    /// A file holding the URL.
+    pub url_file: Option<PathBuf>,
+    /// Prefix for every key, so several deployments can share one Redis.
+    #[serde(default = "default_key_prefix")]
+    pub key_prefix: String,
+}
+
+fn default_key_prefix() -> String {
+    "portvakt:".into()
+}
+
+/// `[tokens]`: lifetimes in seconds; clients may shorten them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenSettings {
+    /// Authorization code lifetime (≤ 60 s, S7).
+    pub code_ttl_secs: u64,
+    /// ID token lifetime (≤ 5 min in the Swedish profile).
+    pub id_token_ttl_secs: u64,
+    /// Access token lifetime.
+    pub access_token_ttl_secs: u64,
+    /// A refresh token unused this long dies.
+    pub refresh_idle_ttl_secs: u64,
+    /// No refresh token outlives its grant by more than this.
+    pub refresh_absolute_ttl_secs: u64,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings {
+            code_ttl_secs: 60,
+            id_token_ttl_secs: 300,
+            access_token_ttl_secs: 300,
+            refresh_idle_ttl_secs: 14 * 24 * 3600,
+            refresh_absolute_ttl_secs: 90 * 24 * 3600,
+        }
+    }
+}
+
+/// `[keys]`: signing keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeySettings {
+    /// One active key per algorithm. RS256 must be there (OIDC Core §15.1).
+    pub algorithms: Vec<String>,
+    /// After `keys rotate`, a new key is published this long before it signs (S17),
+    /// so relying parties that cache the JWKS see it first.
+    pub activation_delay_secs: u64,
+    /// How often each instance re-reads the keys.
+    pub reload_secs: u64,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        KeySettings {
+            algorithms: vec!["RS256".into(), "ES256".into()],
+            activation_delay_secs: 3600,
+            reload_secs: 60,
+        }
+    }
+}
+
+/// `[login]`: the hosted pages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginSettings {
+    /// How long a started login may take.
+    pub transaction_ttl_secs: u64,
+    /// argon2id memory cost in KiB (OWASP: ≥ 19456).
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations (OWASP: ≥ 2).
+    pub argon2_iterations: u32,
+    /// argon2id lanes.
+    pub argon2_parallelism: u32,
+    /// Password hashes computed at once per instance; more wait their turn.
+    pub max_concurrent_hashes: usize,
+}
+
+impl Default for LoginSettings {
+    fn default() -> Self {
+        LoginSettings {
+            transaction_ttl_secs: 1800,
+            argon2_memory_kib: 19456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            max_concurrent_hashes: 4,
+        }
+    }
+}
+
+/// What a password method looks users up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordIdentifier {
+    /// The account's username (municipality staff).
+    #[default]
+    Username,
+    /// The account's customer number (Mina sidor's "Kundnummer" tab).
+    CustomerNumber,
+}
+
+/// `[methods.<id>]`: one login method, answering to its acr values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum MethodSettings {
+    /// Identifier + password, checked with argon2id.
+    Password {
+        /// The acr values it satisfies; the first is the one it names by default.
+        acr_values: Vec<String>,
+        /// What users type in the first field.
+        #[serde(default)]
+        identifier: PasswordIdentifier,
+        /// The tab label on the login page.
+        label: Option<Localized>,
+    },
+}
+
+impl MethodSettings {
+    /// The acr values the method satisfies.
+    pub fn acr_values(&self) -> &[String] {
+        match self {
+            MethodSettings::Password { acr_values, .. } => acr_values,
+        }
+    }
+
+    /// The configured tab label, if any.
+    pub fn label(&self) -> Option<&Localized> {
+        match self {
+            MethodSettings::Password { label, .. } => label.as_ref(),
+        }
+    }
+}
+
+fn default_methods() -> BTreeMap<String, MethodSettings> {
+    BTreeMap::from([(
+        "password".to_owned(),
+        MethodSettings::Password {
+            acr_values: vec![ACR_PASSWORD.into()],
+            identifier: PasswordIdentifier::Username,
+            label: None,
+        },
+    )])
+}
+
+/// `[demo]`: development-profile conveniences.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    /// CSV of demo accounts imported on start when the database has no accounts.
+    pub accounts_file: Option<PathBuf>,
+    /// Serve the built-in demo relying party at `/demo`.
+    #[serde(default)]
+    pub relying_party: bool,
+}
+
+/// `portvakt.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The issuer identifier (OIDC Discovery §2), e.g. `https://login.example.se`.
+    pub issuer: String,
+    /// Development or production.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Where the embedded default keeps its SQLite file.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Folder of client files, relative to the main file.
+    #[serde(default = "default_clients_dir")]
+    pub clients_dir: PathBuf,
+    /// `[database]`.
+    #[serde(default)]
+    pub database: DatabaseSettings,
+    /// `[redis]`.
+    pub redis: Option<RedisSettings>,
+    /// `[tokens]`.
+    #[serde(default)]
+    pub tokens: TokenSettings,
+    /// `[keys]`.
+    #[serde(default)]
+    pub keys: KeySettings,
+    /// `[login]`.
+    #[serde(default)]
+    pub login: LoginSettings,
+    /// `[methods.<id>]`.
+    #[serde(default = "default_methods")]
+    pub methods: BTreeMap<String, MethodSettings>,
+    /// `[demo]`.
+    #[serde(default)]
+    pub demo: DemoSettings,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+fn default_clients_dir() -> PathBuf {
+    PathBuf::from("clients")
+}
+
+impl Settings {
+    /// True when the issuer is plain http (development on localhost only).
+    pub fn is_plain_http(&self) -> bool {
+        self.issuer.starts_with("http://")
+    }
+}

@@ -1,0 +1,132 @@
+//! Typed short-lived state on top of [`EphemeralStore`]'s primitives. Each value is
+//! JSON under a namespaced key, and codes/tokens are keyed by their hash, never in clear (S41).
+
+use crate::grant::AuthorizationCode;
+use crate::ids::{ClientId, GrantId};
+use crate::ports::{Consumed, EphemeralStore, StoreError};
+use crate::random::{new_token, token_hash};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a spent code is remembered, so a second redemption can revoke its grant.
+const SPENT_CODE_MEMORY: Duration = Duration::from_secs(600);
+
+/// The result of redeeming an authorization code.
+#[derive(Debug)]
+pub enum Redemption {
+    /// First redemption.
+    Fresh(Box<AuthorizationCode>),
+    /// The code was redeemed before (S5): revoke what the first redemption issued.
+    Reused(Box<AuthorizationCode>),
+    /// Unknown or expired.
+    Missing,
+}
+
+/// Typed access to the ephemeral store.
+#[derive(Clone)]
+pub struct Ephemeral {
+    store: Arc<dyn EphemeralStore>,
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Ephemeral {
+    /// Wraps a backend.
+    pub fn new(store: Arc<dyn EphemeralStore>) -> Self {
+        Ephemeral { store }
+    }
+
+    /// The raw backend.
+    pub fn raw(&self) -> &Arc<dyn EphemeralStore> {
+        &self.store
+    }
+
+    /// Stores a JSON value.
+    pub async fn put_json<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.store.put(key, &encode(value)?, ttl).await
+    }
+
+    /// Reads a JSON value.
+    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.store.get(key).await? {
+            Some(bytes) => Ok(Some(decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Issues an authorization code: returns the code, stores only its hash.
+    pub async fn issue_code(
+        &self,
+        record: &AuthorizationCode,
+        ttl: Duration,
+    ) -> Result<String, StoreError> {
+        let code = new_token();
+        self.put_json(&format!("code:{}", token_hash(&code)), record, ttl)
+            .await?;
+        Ok(code)
+    }
+
+    /// Redeems a code atomically: of parallel redemptions exactly one is `Fresh` (S6).
+    pub async fn redeem_code(&self, code: &str) -> Result<Redemption, StoreError> {
+        let key = format!("code:{}", token_hash(code));
+        Ok(match self.store.consume_once(&key, SPENT_CODE_MEMORY).await? {
+            Consumed::Fresh(bytes) => Redemption::Fresh(Box::new(decode(&bytes)?)),
+            Consumed::Spent(bytes) => Redemption::Reused(Box::new(decode(&bytes)?)),
+            Consumed::Missing => Redemption::Missing,
+        })
+    }
+
+    /// Records that a grant was revoked before its row may exist (a reused code racing
+    /// its first redemption); the first redemption checks this after writing the grant.
+    pub async fn mark_grant_revoked(&self, id: &GrantId) -> Result<(), StoreError> {
+        self.store
+            .put(&format!("grant-revoked:{id}"), b"1", SPENT_CODE_MEMORY)
+            .await
+    }
+
+    /// See [`Ephemeral::mark_grant_revoked`].
+    pub async fn is_grant_marked_revoked(&self, id: &GrantId) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .get(&format!("grant-revoked:{id}"))
+            .await?
+            .is_some())
+    }
+
+    /// Remembers a client assertion's `jti` until the assertion expires; false when it
+    /// was seen before (RFC 7523 §3 item 7: replay).
+    pub async fn remember_jti(
+        &self,
+        client: &ClientId,
+        jti: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let key = format!("jti:{}:{}", client, token_hash(jti));
+        self.store.put_if_absent(&key, b"1", ttl).await
+    }
+
+    /// Revokes one access token by its `jti` until it would have expired anyway.
+    pub async fn revoke_access_token(&self, jti: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.store
+            .put(&format!("at-revoked:{jti}"), b"1", ttl.max(Duration::from_secs(1)))
+            .await
+    }
+
+    /// True when the access token with this `jti` was revoked.
+    pub async fn is_access_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.store.get(&format!("at-revoked:{jti}")).await?.is_some())
+    }
+}

@@ -1,0 +1,21 @@
+//! Portvakt's domain: protocol values, configuration model, protocol rules and the storage
+//! ports the adapters implement. Nothing here does IO: no axum, sea-orm, redis or josekit.
+
+pub mod account;
+pub mod acr;
+pub mod audit;
+pub mod authorize;
+pub mod claims;
+pub mod config;
+pub mod ephemeral;
+pub mod grant;
+pub mod identity;
+pub mod ids;
+pub mod oauth_error;
+pub mod pkce;
+pub mod ports;
+pub mod random;
+pub mod redirect_uri;
+pub mod scope;
+pub mod secret;
+pub mod time;

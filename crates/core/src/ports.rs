@@ -1,0 +1,171 @@
+//! The ports adapters implement: the database (accounts, grants, keys, audit) and the
+//! ephemeral store (codes, login transactions, replay caches, counters).
+
+use crate::account::Account;
+use crate::audit::AuditEvent;
+use crate::grant::{Grant, RefreshTokenRecord, Rotation};
+use crate::identity::Personnummer;
+use crate::ids::{AccountId, GrantId};
+use crate::time::UnixTime;
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// A storage failure. Callers answer 503 / `temporarily_unavailable` and never go on
+/// as if the write happened (S46).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique identifier is already taken.
+    #[error("conflict: {0} is already in use")]
+    Conflict(&'static str),
+    /// The backend could not be reached or failed.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+/// Accounts in the database.
+#[async_trait]
+pub trait AccountRepo: Send + Sync {
+    /// By id.
+    async fn find_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError>;
+    /// By username (exact).
+    async fn find_by_username(&self, username: &str) -> Result<Option<Account>, StoreError>;
+    /// By personnummer.
+    async fn find_by_personnummer(
+        &self,
+        pnr: &Personnummer,
+    ) -> Result<Option<Account>, StoreError>;
+    /// By customer number.
+    async fn find_by_customer_number(&self, number: &str)
+    -> Result<Option<Account>, StoreError>;
+    /// Inserts; a taken identifier gives `Conflict`.
+    async fn insert_account(&self, account: &Account) -> Result<(), StoreError>;
+    /// Sets a new password hash and moves the old one into the history, in one transaction.
+    async fn set_password(
+        &self,
+        id: &AccountId,
+        hash: &str,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Earlier password hashes, newest first.
+    async fn password_history(
+        &self,
+        id: &AccountId,
+        limit: u64,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Accounts ordered by creation.
+    async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError>;
+}
+
+/// Grants and refresh tokens in the database.
+#[async_trait]
+pub trait GrantRepo: Send + Sync {
+    /// Stores a grant and, optionally, its first refresh token, in one transaction.
+    async fn create_grant(
+        &self,
+        grant: &Grant,
+        refresh: Option<&RefreshTokenRecord>,
+    ) -> Result<(), StoreError>;
+    /// By id.
+    async fn find_grant(&self, id: &GrantId) -> Result<Option<Grant>, StoreError>;
+    /// Marks a grant revoked (idempotent; unknown ids are fine).
+    async fn revoke_grant(&self, id: &GrantId, at: UnixTime) -> Result<(), StoreError>;
+    /// A refresh token by its hash.
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+    /// Atomically marks `presented_hash` used and stores `next`: of any number of parallel
+    /// calls with one token, exactly one gets `Rotated` (S6).
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        next: &RefreshTokenRecord,
+        now: UnixTime,
+    ) -> Result<Rotation, StoreError>;
+}
+
+/// A signing key as stored. The private key is PKCS#8 PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    /// Key id (`kid`).
+    pub kid: String,
+    /// JWS algorithm, e.g. `RS256`.
+    pub alg: String,
+    /// Private key, PKCS#8 PEM.
+    pub private_pem: String,
+    /// Generated.
+    pub created_at: UnixTime,
+    /// Signing starts here; until then it is only published (S17).
+    pub active_from: UnixTime,
+    /// Signing stopped here (a newer key took over).
+    pub retired_at: Option<UnixTime>,
+    /// Removed from the JWKS from here: every token it signed has expired.
+    pub expires_at: Option<UnixTime>,
+}
+
+/// Signing keys in the database, shared by every instance.
+#[async_trait]
+pub trait KeyRepo: Send + Sync {
+    /// Every key not yet expired at `now`.
+    async fn list_keys(&self, now: UnixTime) -> Result<Vec<StoredKey>, StoreError>;
+    /// Adds a key.
+    async fn insert_key(&self, key: &StoredKey) -> Result<(), StoreError>;
+    /// Sets `retired_at` and `expires_at` of a key.
+    async fn retire_key(
+        &self,
+        kid: &str,
+        retired_at: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<(), StoreError>;
+}
+
+/// The audit trail.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends one event.
+    async fn record(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// The newest events, newest first.
+    async fn recent(&self, limit: u64) -> Result<Vec<AuditEvent>, StoreError>;
+}
+
+/// The outcome of [`EphemeralStore::consume_once`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consumed {
+    /// First use: here is the value.
+    Fresh(Vec<u8>),
+    /// Used before: here is the value it had, so the caller can act on the reuse.
+    Spent(Vec<u8>),
+    /// Never existed, or expired.
+    Missing,
+}
+
+/// Short-lived shared state (Redis in production, process memory in the embedded
+/// default). Every key has a TTL. The operations are the few atomic primitives the
+/// typed stores in [`crate::ephemeral`] are built from, so every backend offers every
+/// feature and one shared test suite covers them all.
+#[async_trait]
+pub trait EphemeralStore: Send + Sync {
+    /// Sets `key` (overwriting) with a TTL.
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError>;
+    /// Sets `key` only if absent; true when it was set (replay caches).
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Reads `key`.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Reads and deletes `key` atomically: of parallel takers, one gets the value.
+    async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Deletes `key`.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Adds one to a counter, creating it with `ttl` (a fixed window); returns the new count.
+    async fn increment(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
+    /// Single use with memory of the use: the first call moves the value aside for
+    /// `spent_ttl` and returns `Fresh`; later calls return `Spent` with the same value.
+    async fn consume_once(&self, key: &str, spent_ttl: Duration) -> Result<Consumed, StoreError>;
+}

@@ -1,0 +1,104 @@
+//! Redirect URIs, kept as the exact registered string and compared byte for byte
+//! (RFC 9700 §4.1.3, OIDC Core §3.1.2.1: "MUST exactly match").
+
+use serde::{Deserialize, Serialize};
+
+/// A redirect URI as registered. Equality is exact string equality: no normalisation,
+/// so a trailing slash, a case change, an added query or path never match.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RedirectUri(String);
+
+/// Why a URI cannot be registered as a redirect URI.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RedirectUriError {
+    /// Not an absolute URL.
+    #[error("not an absolute URL")]
+    NotAbsolute,
+    /// Fragments are forbidden (RFC 6749 §3.1.2).
+    #[error("must not contain a fragment (#...)")]
+    Fragment,
+    /// Plain http is only for loopback addresses (RFC 8252 §7.3, S2).
+    #[error("http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1])")]
+    InsecureHttp,
+}
+
+impl RedirectUri {
+    /// Checks a URI for registration.
+    pub fn parse(raw: &str) -> Result<Self, RedirectUriError> {
+        let url = url::Url::parse(raw).map_err(|_| RedirectUriError::NotAbsolute)?;
+        if url.fragment().is_some() || raw.contains('#') {
+            return Err(RedirectUriError::Fragment);
+        }
+        if url.scheme() == "http" && !is_loopback(&url) {
+            return Err(RedirectUriError::InsecureHttp);
+        }
+        Ok(RedirectUri(raw.to_owned()))
+    }
+
+    /// Wraps a value already known to be registered (e.g. read back from a store).
+    pub fn from_registered(raw: String) -> Self {
+        RedirectUri(raw)
+    }
+
+    /// The URI exactly as registered.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Exact match against what a request sent.
+    pub fn matches(&self, presented: &str) -> bool {
+        self.0 == presented
+    }
+}
+
+/// True for `localhost`, `127.0.0.0/8` and `[::1]`.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matching_is_exact() {
+        let uri = RedirectUri::parse("https://rp.example/cb").expect("valid");
+        assert!(uri.matches("https://rp.example/cb"));
+        for variant in [
+            "https://rp.example/cb/",
+            "https://RP.example/cb",
+            "https://rp.example/CB",
+            "https://rp.example/cb?x=1",
+            "https://rp.example/cb/more",
+            "https://other.example/cb",
+            "http://rp.example/cb",
+            "https://rp.example:443/cb",
+        ] {
+            assert!(!uri.matches(variant), "{variant} must not match");
+        }
+    }
+
+    #[test]
+    fn registration_rules() {
+        assert_eq!(
+            RedirectUri::parse("http://rp.example/cb"),
+            Err(RedirectUriError::InsecureHttp)
+        );
+        assert!(RedirectUri::parse("http://localhost:9000/cb").is_ok());
+        assert!(RedirectUri::parse("http://127.0.0.1/cb").is_ok());
+        assert_eq!(
+            RedirectUri::parse("https://rp.example/cb#x"),
+            Err(RedirectUriError::Fragment)
+        );
+        assert_eq!(
+            RedirectUri::parse("/relative"),
+            Err(RedirectUriError::NotAbsolute)
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! The in-process ephemeral store of the embedded default. One mutex over one map:
+//! every operation is atomic because nothing awaits while the lock is held.
+
+use async_trait::async_trait;
+use portvakt_core::ports::{Consumed, EphemeralStore, StoreError};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+struct Entry {
+    value: Vec<u8>,
+    expires: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    map: HashMap<String, Entry>,
+    writes: u64,
+}
+
+impl Inner {
+    fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
+        if self.map.get(key).is_some_and(|e| e.expires <= now) {
+            self.map.remove(key);
+        }
+        self.map.get_mut(key)
+    }
+
+    fn insert(&mut self, key: &str, value: Vec<u8>, ttl: Duration, now: Instant) {
+        self.writes += 1;
+        if self.writes % 1024 == 0 {
+            // Expired entries are dropped lazily on read and swept here now and then.
+            self.map.retain(|_, e| e.expires > now);
+        }
+        self.map.insert(
+            key.to_owned(),
+            Entry {
+                value,
+                expires: now + ttl,
+            },
+        );
+    }
+}
+
+/// Ephemeral state in this process's memory: for a single instance only.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner, Instant) -> T) -> Result<T, StoreError> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| StoreError::Unavailable("memory store lock poisoned".into()))?;
+        Ok(f(&mut guard, Instant::now()))
+    }
+}
+
+#[async_trait]
+impl EphemeralStore for MemoryStore {
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
+        self.with(|m, now| m.insert(key, value.to_vec(), ttl, now))
+    }
+
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.with(|m, now| {
+            if m.live(key, now).is_some() {
+                return false;
+            }
+            m.insert(key, value.to_vec(), ttl, now);
+            true
+        })
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with(|m, now| m.live(key, now).map(|e| e.value.clone()))
+    }
+
+    async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with(|m, now| {
+            m.live(key, now)?;
+            m.map.remove(key).map(|e| e.value)
+        })
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.with(|m, _| {
+            m.map.remove(key);
+        })
+    }
+
+    async fn increment(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+        self.with(|m, now| {
+            if let Some(e) = m.live(key, now) {
+                let n = parse_count(&e.value) + 1;
+                e.value = n.to_string().into_bytes();
+                return n;
+            }
+            m.insert(key, b"1".to_vec(), ttl, now);
+            1
+        })
+    }
+
+    async fn consume_once(&self, key: &str, spent_ttl: Duration) -> Result<Consumed, StoreError> {
+        let spent_key = format!("{key}:spent");
+        self.with(|m, now| {
+            if m.live(key, now).is_some() {
+                let value = m.map.remove(key).map(|e| e.value).unwrap_or_default();
+                m.insert(&spent_key, value.clone(), spent_ttl, now);
+                return Consumed::Fresh(value);
+            }
+            match m.live(&spent_key, now) {
+                Some(e) => Consumed::Spent(e.value.clone()),
+                None => Consumed::Missing,
+            }
+        })
+    }
+}
+
+fn parse_count(bytes: &[u8]) -> u64 {
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}

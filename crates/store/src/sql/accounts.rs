@@ -1,0 +1,187 @@
+//! `AccountRepo` over the `accounts` and `password_history` tables.
+
+use super::{SqlStore, unavailable, write_error};
+use crate::entity::{account, password_history};
+use async_trait::async_trait;
+use portvakt_core::account::Account;
+use portvakt_core::identity::{OrgNumber, Personnummer};
+use portvakt_core::ids::AccountId;
+use portvakt_core::ports::{AccountRepo, StoreError};
+use portvakt_core::time::UnixTime;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+
+impl TryFrom<account::Model> for Account {
+    type Error = StoreError;
+    fn try_from(m: account::Model) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("account {}: {what}", m.id));
+        Ok(Account {
+            personnummer: m
+                .personnummer
+                .clone()
+                .map(Personnummer::try_from)
+                .transpose()
+                .map_err(|_| corrupt("personnummer"))?,
+            org_number: m
+                .org_number
+                .clone()
+                .map(OrgNumber::try_from)
+                .transpose()
+                .map_err(|_| corrupt("org_number"))?,
+            id: AccountId(m.id),
+            username: m.username,
+            customer_number: m.customer_number,
+            name: m.name,
+            given_name: m.given_name,
+            family_name: m.family_name,
+            email: m.email,
+            email_verified: m.email_verified,
+            phone: m.phone,
+            phone_verified: m.phone_verified,
+            password_hash: m.password_hash,
+            pin_hash: m.pin_hash,
+            locked_at: m.locked_at.map(UnixTime),
+            created_at: UnixTime(m.created_at),
+            updated_at: UnixTime(m.updated_at),
+        })
+    }
+}
+
+fn to_model(a: &Account) -> account::Model {
+    account::Model {
+        id: a.id.0.clone(),
+        username: a.username.clone(),
+        personnummer: a.personnummer.as_ref().map(|p| p.as_str().to_owned()),
+        customer_number: a.customer_number.clone(),
+        org_number: a.org_number.as_ref().map(|o| o.as_str().to_owned()),
+        name: a.name.clone(),
+        given_name: a.given_name.clone(),
+        family_name: a.family_name.clone(),
+        email: a.email.clone(),
+        email_verified: a.email_verified,
+        phone: a.phone.clone(),
+        phone_verified: a.phone_verified,
+        password_hash: a.password_hash.clone(),
+        pin_hash: a.pin_hash.clone(),
+        locked_at: a.locked_at.map(|t| t.0),
+        created_at: a.created_at.0,
+        updated_at: a.updated_at.0,
+    }
+}
+
+impl SqlStore {
+    async fn find_one(
+        &self,
+        col: account::Column,
+        value: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        account::Entity::find()
+            .filter(col.eq(value))
+            .one(&self.db)
+            .await
+            .map_err(unavailable)?
+            .map(Account::try_from)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl AccountRepo for SqlStore {
+    async fn find_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
+        self.find_one(account::Column::Id, id.as_str()).await
+    }
+
+    async fn find_by_username(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        self.find_one(account::Column::Username, username).await
+    }
+
+    async fn find_by_personnummer(
+        &self,
+        pnr: &Personnummer,
+    ) -> Result<Option<Account>, StoreError> {
+        self.find_one(account::Column::Personnummer, pnr.as_str()).await
+    }
+
+    async fn find_by_customer_number(
+        &self,
+        number: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        self.find_one(account::Column::CustomerNumber, number).await
+    }
+
+    async fn insert_account(&self, a: &Account) -> Result<(), StoreError> {
+        let model = to_model(a).into_active_model();
+        let model = account::ActiveModel {
+            id: Set(a.id.0.clone()),
+            ..model
+        };
+        account::Entity::insert(model)
+            .exec_without_returning(&self.db)
+            .await
+            .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn set_password(
+        &self,
+        id: &AccountId,
+        hash: &str,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await.map_err(unavailable)?;
+        let current = account::Entity::find_by_id(id.0.clone())
+            .one(&txn)
+            .await
+            .map_err(unavailable)?
+            .ok_or_else(|| StoreError::Corrupt(format!("no account {id}")))?;
+        if let Some(old) = current.password_hash.clone() {
+            password_history::ActiveModel {
+                account_id: Set(id.0.clone()),
+                hash: Set(old),
+                created_at: Set(now.0),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(unavailable)?;
+        }
+        let mut active = current.into_active_model();
+        active.password_hash = Set(Some(hash.to_owned()));
+        active.updated_at = Set(now.0);
+        active.update(&txn).await.map_err(unavailable)?;
+        txn.commit().await.map_err(unavailable)
+    }
+
+    async fn password_history(
+        &self,
+        id: &AccountId,
+        limit: u64,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(password_history::Entity::find()
+            .filter(password_history::Column::AccountId.eq(id.as_str()))
+            .order_by_desc(password_history::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|m| m.hash)
+            .collect())
+    }
+
+    async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError> {
+        account::Entity::find()
+            .order_by_asc(account::Column::CreatedAt)
+            .order_by_asc(account::Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(&self.db)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(Account::try_from)
+            .collect()
+    }
+}

@@ -1,0 +1,16 @@
+//! Portvakt's database schema as forward-only sea-orm migrations. Run by
+//! `portvakt migrate` (and automatically only in the development profile).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}
