@@ -108,7 +108,7 @@ impl Personnummer {
             return Err(IdentityNumberError::Checksum);
         }
         let tail: String = ten[2..].iter().map(|d| char::from(b'0' + d)).collect();
-        Ok(Personnummer(format!("{year:04}{yy:02}{tail}")))
+        Ok(Personnummer(format!("{year:04}{tail}")))
     }
 
     /// The 12-digit form `YYYYMMDDNNNC` used in storage, BankID and OIDC claims.

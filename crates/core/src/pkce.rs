@@ -61,8 +61,8 @@ mod tests {
     fn rfc7636_appendix_b() {
         let c = CodeChallenge::parse("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Some("S256"))
             .expect("valid");
-        assert!(c.verify("dBjjuSzs2KqaVT8ubD3Q7crc9V4yJ-eJwmKa6nKMAXo"));
-        assert!(!c.verify("dBjjuSzs2KqaVT8ubD3Q7crc9V4yJ-eJwmKa6nKMAXp"));
+        assert!(c.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+        assert!(!c.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl"));
         assert!(!c.verify("short"));
     }
 

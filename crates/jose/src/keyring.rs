@@ -71,8 +71,8 @@ fn signer_verifier(
 pub fn generate_key(alg: &str, now: UnixTime, active_from: UnixTime) -> Result<StoredKey, JoseError> {
     let key_err = |e: josekit::JoseError| JoseError::Key(e.to_string());
     let pem = match alg {
-        "RS256" => RS256.generate_key_pair(2048).map_err(key_err)?.to_pem_private_key(),
-        "PS256" => PS256.generate_key_pair(2048).map_err(key_err)?.to_pem_private_key(),
+        // PS256 uses a plain RSA key too (RFC 7518 §3.5); JWKs carry kty "RSA" either way.
+        "RS256" | "PS256" => RS256.generate_key_pair(2048).map_err(key_err)?.to_pem_private_key(),
         "ES256" => ES256.generate_key_pair().map_err(key_err)?.to_pem_private_key(),
         "EdDSA" => EdDSA
             .generate_key_pair(EdCurve::Ed25519)

@@ -1,1 +1,168 @@
-//! placeholder
+//! Wiring: configuration to backends to application state to a listening server.
+//! The binary (`main.rs`) and the end-to-end tests both start Portvakt through here.
+
+pub mod accounts_csv;
+
+use anyhow::Context;
+use portvakt_core::config::{Config, Profile};
+use portvakt_core::ephemeral::Ephemeral;
+use portvakt_core::ports::{AccountRepo, EphemeralStore};
+use portvakt_store::{MemoryStore, RedisStore, SqlStore};
+use portvakt_web::hashing::PasswordHasher;
+use portvakt_web::keys::KeyCache;
+use portvakt_web::login::MethodRegistry;
+use portvakt_web::state::Readiness;
+use portvakt_web::AppState;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// The database URL: configured, or SQLite under `data_dir` (the embedded default).
+pub fn database_url(config: &Config) -> anyhow::Result<String> {
+    if let Some(url) = &config.settings.database.url {
+        return Ok(url.clone());
+    }
+    let dir = config.dir.join(&config.settings.data_dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(format!("sqlite://{}?mode=rwc", dir.join("portvakt.db").display()))
+}
+
+/// The connected backends.
+#[derive(Clone)]
+pub struct Backends {
+    /// Durable store.
+    pub sql: SqlStore,
+    /// Redis, when configured.
+    pub redis: Option<RedisStore>,
+    /// The ephemeral store in use (Redis or memory).
+    pub ephemeral: Arc<dyn EphemeralStore>,
+}
+
+impl Backends {
+    /// Connects to what the configuration names.
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        let url = database_url(config)?;
+        let sql = SqlStore::connect(&url, config.settings.database.max_connections)
+            .await
+            .context("connecting to the database")?;
+        let redis = match &config.settings.redis {
+            Some(r) => {
+                let url = r.url.as_deref().context("redis.url")?;
+                Some(
+                    RedisStore::connect(url, &r.key_prefix)
+                        .await
+                        .context("connecting to Redis")?,
+                )
+            }
+            None => None,
+        };
+        let ephemeral: Arc<dyn EphemeralStore> = match &redis {
+            Some(r) => Arc::new(r.clone()),
+            None => Arc::new(MemoryStore::new()),
+        };
+        Ok(Backends {
+            sql,
+            redis,
+            ephemeral,
+        })
+    }
+}
+
+struct BackendReadiness(Backends);
+
+#[async_trait::async_trait]
+impl Readiness for BackendReadiness {
+    async fn check(&self) -> Result<(), String> {
+        self.0.sql.ping().await.map_err(|e| e.to_string())?;
+        if let Some(r) = &self.0.redis {
+            r.ping().await.map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// Prepares the database: migrations run automatically only in the development profile;
+/// in production `portvakt migrate` must have run (house style §10).
+pub async fn prepare_database(config: &Config, sql: &SqlStore) -> anyhow::Result<()> {
+    if config.settings.profile == Profile::Development {
+        sql.migrate().await.context("migrating the database")?;
+        return Ok(());
+    }
+    let pending = sql.pending_migrations().await?;
+    anyhow::ensure!(
+        pending.is_empty(),
+        "the database needs migrations ({}); run `portvakt migrate` first",
+        pending.join(", ")
+    );
+    Ok(())
+}
+
+/// Builds the application state.
+pub async fn build_state(config: Arc<Config>, backends: &Backends) -> anyhow::Result<AppState> {
+    prepare_database(&config, &backends.sql).await?;
+    let hasher = PasswordHasher::new(&config.settings.login)?;
+    if config.settings.profile == Profile::Development {
+        import_demo_accounts(&config, &backends.sql, &hasher).await?;
+    }
+    let keys = KeyCache::load(Arc::new(backends.sql.clone()), &config.settings).await?;
+    keys.spawn_reloader(Duration::from_secs(config.settings.keys.reload_secs.max(1)));
+    Ok(AppState {
+        methods: Arc::new(MethodRegistry::from_config(&config)),
+        accounts: Arc::new(backends.sql.clone()),
+        grants: Arc::new(backends.sql.clone()),
+        audit: Arc::new(backends.sql.clone()),
+        ephemeral: Ephemeral::new(backends.ephemeral.clone()),
+        keys,
+        hasher,
+        readiness: Arc::new(BackendReadiness(backends.clone())),
+        config,
+    })
+}
+
+/// Imports the demo accounts when the database has none (development profile).
+async fn import_demo_accounts(
+    config: &Config,
+    sql: &SqlStore,
+    hasher: &PasswordHasher,
+) -> anyhow::Result<()> {
+    let Some(file) = &config.settings.demo.accounts_file else {
+        return Ok(());
+    };
+    if !sql.list_accounts(1, 0).await?.is_empty() {
+        return Ok(());
+    }
+    let path = config.dir.join(file);
+    let report = accounts_csv::import(&path, sql, hasher).await?;
+    tracing::info!(created = report.created, file = %path.display(), "imported demo accounts");
+    Ok(())
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(config: Arc<Config>, listener: TcpListener) -> anyhow::Result<()> {
+    let backends = Backends::connect(&config).await?;
+    let state = build_state(config, &backends).await?;
+    let app = portvakt_web::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

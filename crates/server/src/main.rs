@@ -1,1 +1,345 @@
-fn main() {}
+//! `portvakt`: the OpenID Connect provider and its administration commands.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use portvakt::accounts_csv::{self, today};
+use portvakt::database_url;
+use portvakt_core::account::Account;
+use portvakt_core::config::{self, Config};
+use portvakt_core::identity::{OrgNumber, Personnummer};
+use portvakt_core::ids::AccountId;
+use portvakt_core::ports::{AccountRepo, AuditLog, KeyRepo};
+use portvakt_core::random::random_token;
+use portvakt_core::secret::Secret;
+use portvakt_core::time::UnixTime;
+use portvakt_store::SqlStore;
+use portvakt_web::hashing::PasswordHasher;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Portvakt, an OpenID Connect provider for Swedish services.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The main configuration file.
+    #[arg(long, global = true, env = "PORTVAKT_CONFIG", default_value = "config/portvakt.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Apply database migrations.
+    Migrate,
+    /// Validate the configuration and print every problem with its file and key.
+    CheckConfig,
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Print an argon2id hash of a secret read from stdin (for client_secret_hash).
+    HashSecret,
+    /// The newest audit events.
+    Audit {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Publish a new key per algorithm now; it starts signing after keys.activation_delay_secs.
+    Rotate,
+    /// List published keys.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add one account.
+    Add(AddUser),
+    /// Import accounts from CSV (see docs/configuration.md for the columns).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// List accounts (identity numbers masked).
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+        /// Skip this many.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// Show one account by id, username or customer number.
+    Show {
+        /// Id, username or customer number.
+        who: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct AddUser {
+    #[arg(long)]
+    username: Option<String>,
+    #[arg(long)]
+    customer_number: Option<String>,
+    #[arg(long)]
+    personnummer: Option<String>,
+    #[arg(long)]
+    org_number: Option<String>,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    given_name: Option<String>,
+    #[arg(long)]
+    family_name: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    /// Read the password from stdin (one line).
+    #[arg(long, conflicts_with = "generate_password")]
+    password_stdin: bool,
+    /// Generate a password and print it once.
+    #[arg(long)]
+    generate_password: bool,
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let json = std::env::var("PORTVAKT_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load_config(path: &Path) -> anyhow::Result<Config> {
+    config::load(path).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        anyhow::anyhow!("the configuration has {} problem(s); nothing was started", errors.len())
+    })
+}
+
+async fn sql_only(config: &Config) -> anyhow::Result<SqlStore> {
+    let url = database_url(config)?;
+    Ok(SqlStore::connect(&url, 2).await.context("connecting to the database")?)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::HashSecret = command {
+        let mut secret = String::new();
+        std::io::stdin().read_to_string(&mut secret)?;
+        let hasher = PasswordHasher::new(&Default::default())?;
+        println!("{}", hasher.hash(&Secret::new(secret.trim_end_matches(['\n', '\r']))).await?);
+        return Ok(());
+    }
+    let config = load_config(&cli.config)?;
+    match command {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(&config.settings.listen)
+                .await
+                .with_context(|| format!("binding {}", config.settings.listen))?;
+            tracing::info!(
+                issuer = %config.settings.issuer,
+                listen = %config.settings.listen,
+                profile = ?config.settings.profile,
+                "Portvakt is starting"
+            );
+            portvakt::serve(Arc::new(config), listener).await
+        }
+        Command::Migrate => {
+            let sql = sql_only(&config).await?;
+            sql.migrate().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CheckConfig => {
+            println!(
+                "configuration OK: {} client(s), {} login method(s), acr values {}",
+                config.clients.len(),
+                config.settings.methods.len(),
+                config.acr_values_supported().join(", ")
+            );
+            Ok(())
+        }
+        Command::Keys(k) => keys(&config, k).await,
+        Command::Users(u) => users(&config, u).await,
+        Command::Audit { limit } => {
+            let sql = sql_only(&config).await?;
+            for e in sql.recent(limit).await? {
+                println!(
+                    "{}\t{}\taccount={}\tclient={}\t{}",
+                    e.at.0,
+                    e.kind.as_str(),
+                    e.account_id.map(|a| a.0).unwrap_or_default(),
+                    e.client_id.map(|c| c.0).unwrap_or_default(),
+                    e.detail.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::HashSecret => Ok(()),
+    }
+}
+
+async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    let sql = sql_only(config).await?;
+    let now = UnixTime::now();
+    match command {
+        KeysCommand::List => {
+            for k in sql.list_keys(now).await? {
+                println!(
+                    "{}\t{}\tactive_from={}\tretired_at={}\texpires_at={}",
+                    k.kid,
+                    k.alg,
+                    k.active_from.0,
+                    k.retired_at.map(|t| t.0.to_string()).unwrap_or("-".into()),
+                    k.expires_at.map(|t| t.0.to_string()).unwrap_or("-".into()),
+                );
+            }
+        }
+        KeysCommand::Rotate => {
+            let t = &config.settings.tokens;
+            // Retired keys stay published until every token they signed has expired,
+            // whatever lifetime a client has (clients may only shorten these).
+            let longest = t.id_token_ttl_secs.max(t.access_token_ttl_secs) + 60;
+            let plan = portvakt_jose::plan_rotation(
+                &sql.list_keys(now).await?,
+                &config.settings.keys.algorithms,
+                now,
+                Duration::from_secs(config.settings.keys.activation_delay_secs),
+                Duration::from_secs(longest),
+            )?;
+            for k in &plan.new_keys {
+                sql.insert_key(k).await?;
+                println!("published {} key {} (signs from {})", k.alg, k.kid, k.active_from.0);
+            }
+            for (kid, retired, expires) in &plan.retire {
+                sql.retire_key(kid, *retired, *expires).await?;
+                println!("key {kid} signs until {} and is published until {}", retired.0, expires.0);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn masked(a: &Account) -> String {
+    a.personnummer
+        .as_ref()
+        .map(|p| format!("{}-****", &p.as_str()[..8]))
+        .unwrap_or_default()
+}
+
+async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
+    let sql = sql_only(config).await?;
+    let hasher = PasswordHasher::new(&config.settings.login)?;
+    match command {
+        UsersCommand::Add(u) => {
+            let mut a = Account::new(UnixTime::now());
+            a.username = u.username;
+            a.customer_number = u.customer_number;
+            a.personnummer = u
+                .personnummer
+                .map(|p| Personnummer::parse(&p, today()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("personnummer: {e}"))?;
+            a.org_number = u
+                .org_number
+                .map(|o| OrgNumber::parse(&o))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("org number: {e}"))?;
+            if a.username.is_none() && a.customer_number.is_none() && a.personnummer.is_none() && a.org_number.is_none() {
+                bail!("give at least one of --username, --customer-number, --personnummer, --org-number");
+            }
+            a.name = u.name;
+            a.given_name = u.given_name;
+            a.family_name = u.family_name;
+            a.email = u.email;
+            a.phone = u.phone;
+            let mut generated = None;
+            if u.password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                let pw = line.trim_end_matches(['\n', '\r']);
+                anyhow::ensure!(!pw.is_empty(), "empty password on stdin");
+                a.password_hash = Some(hasher.hash(&Secret::new(pw)).await?);
+            } else if u.generate_password {
+                let pw = random_token(12);
+                a.password_hash = Some(hasher.hash(&Secret::new(pw.clone())).await?);
+                generated = Some(pw);
+            }
+            sql.migrate().await?;
+            sql.insert_account(&a).await?;
+            println!("created account {}", a.id);
+            if let Some(pw) = generated {
+                println!("password (shown once): {pw}");
+            }
+        }
+        UsersCommand::Import { file } => {
+            let report = accounts_csv::import(&file, &sql, &hasher).await?;
+            println!("created {} account(s)", report.created);
+            for (line, field) in report.skipped {
+                println!("skipped line {line}: {field} already in use");
+            }
+        }
+        UsersCommand::List { limit, offset } => {
+            println!("id\tusername\tcustomer_number\tpersonnummer\tname\tlocked");
+            for a in sql.list_accounts(limit, offset).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    a.id,
+                    a.username.clone().unwrap_or_default(),
+                    a.customer_number.clone().unwrap_or_default(),
+                    masked(&a),
+                    a.name.clone().unwrap_or_default(),
+                    a.is_locked()
+                );
+            }
+        }
+        UsersCommand::Show { who } => {
+            let found = match sql.find_account(&AccountId(who.clone())).await? {
+                Some(a) => Some(a),
+                None => match sql.find_by_username(&who).await? {
+                    Some(a) => Some(a),
+                    None => sql.find_by_customer_number(&who).await?,
+                },
+            };
+            let Some(a) = found else {
+                bail!("no account {who}");
+            };
+            println!("id:              {}", a.id);
+            println!("username:        {}", a.username.clone().unwrap_or_default());
+            println!("customer number: {}", a.customer_number.clone().unwrap_or_default());
+            println!("personnummer:    {}", masked(&a));
+            println!("org number:      {}", a.org_number.as_ref().map(|o| o.as_str()).unwrap_or(""));
+            println!("name:            {}", a.name.clone().unwrap_or_default());
+            println!("e-mail:          {} (verified: {})", a.email.clone().unwrap_or_default(), a.email_verified);
+            println!("mobile:          {} (verified: {})", a.phone.clone().unwrap_or_default(), a.phone_verified);
+            println!("password set:    {}", a.password_hash.is_some());
+            println!("locked:          {}", a.is_locked());
+            println!("created:         {}", a.created_at.0);
+        }
+    }
+    Ok(())
+}

@@ -84,7 +84,8 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
     }
     let figment = Figment::from(Toml::file(path)).merge(
         Env::prefixed("PORTVAKT_")
-            .filter(|k| k != "config" && k != "log")
+            // Variables the binary reads itself are not configuration keys.
+            .filter(|k| !matches!(k.as_str(), "config" | "log" | "log_format"))
             .split("__"),
     );
     let mut settings: Settings = figment
@@ -195,6 +196,19 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
         if s.demo.relying_party || s.demo.accounts_file.is_some() {
             p.add(file, "demo", "demo data is for the development profile only");
         }
+    }
+    if s.database.max_connections == 0 {
+        p.add(file, "database.max_connections", "must be at least 1");
+    }
+    if s.keys.reload_secs == 0 || s.keys.reload_secs >= s.keys.activation_delay_secs.max(1) {
+        p.add(
+            file,
+            "keys.reload_secs",
+            "must be at least 1 and below keys.activation_delay_secs, so every instance sees a new key before it signs",
+        );
+    }
+    if s.login.argon2_parallelism == 0 {
+        p.add(file, "login.argon2_parallelism", "must be at least 1");
     }
     if !s.keys.algorithms.iter().any(|a| a == "RS256") {
         p.add(file, "keys.algorithms", "must include RS256 (OIDC Core §15.1)");

@@ -34,7 +34,7 @@ impl Localized {
 }
 
 /// `[database]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path?mode=rwc` or `postgres://…`; default: SQLite under `data_dir`.
@@ -50,8 +50,18 @@ fn default_max_connections() -> u32 {
     10
 }
 
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: None,
+            url_file: None,
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
 /// `[redis]`: present in production; absent means the in-process store.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSettings {
     /// `redis://host:6379/0` or `rediss://…`.

@@ -1,0 +1,124 @@
+//! Account import from CSV (`portvakt users import`, demo accounts).
+//!
+//! Columns (header row required, any order, all optional but one identifier):
+//! `username, password, name, given_name, family_name, email, email_verified, phone,
+//! phone_verified, personnummer, customer_number, org_number`.
+
+use anyhow::{Context, bail};
+use portvakt_core::account::Account;
+use portvakt_core::identity::{OrgNumber, Personnummer};
+use portvakt_core::ports::{AccountRepo, StoreError};
+use portvakt_core::secret::Secret;
+use portvakt_core::time::UnixTime;
+use portvakt_web::hashing::PasswordHasher;
+use serde::Deserialize;
+use std::path::Path;
+
+/// One CSV row.
+#[derive(Debug, Deserialize)]
+struct Row {
+    username: Option<String>,
+    password: Option<String>,
+    name: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    email: Option<String>,
+    email_verified: Option<String>,
+    phone: Option<String>,
+    phone_verified: Option<String>,
+    personnummer: Option<String>,
+    customer_number: Option<String>,
+    org_number: Option<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    /// Accounts created.
+    pub created: usize,
+    /// Rows skipped because an identifier was taken, with line numbers and the field.
+    pub skipped: Vec<(usize, &'static str)>,
+}
+
+fn present(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn truthy(v: Option<String>) -> bool {
+    matches!(present(v).as_deref(), Some("true" | "1" | "yes" | "ja"))
+}
+
+/// Today's date for personnummer century resolution.
+pub fn today() -> (u32, u32, u32) {
+    // Civil date from Unix days (Howard Hinnant's algorithm), to avoid a date crate.
+    let days = UnixTime::now().0.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let c = |v: i64| u32::try_from(v).unwrap_or(0);
+    (c(y), c(m), c(d))
+}
+
+/// Builds an account from a row (without its password).
+fn account_from(row: &mut Row, line: usize) -> anyhow::Result<Account> {
+    let mut a = Account::new(UnixTime::now());
+    a.username = present(row.username.take());
+    a.customer_number = present(row.customer_number.take());
+    a.personnummer = present(row.personnummer.take())
+        .map(|p| Personnummer::parse(&p, today()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("line {line}: personnummer: {e}"))?;
+    a.org_number = present(row.org_number.take())
+        .map(|o| OrgNumber::parse(&o))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("line {line}: org_number: {e}"))?;
+    if a.username.is_none() && a.customer_number.is_none() && a.personnummer.is_none() && a.org_number.is_none() {
+        bail!("line {line}: needs username, customer_number, personnummer or org_number");
+    }
+    a.name = present(row.name.take());
+    a.given_name = present(row.given_name.take());
+    a.family_name = present(row.family_name.take());
+    a.email = present(row.email.take());
+    a.email_verified = truthy(row.email_verified.take());
+    a.phone = present(row.phone.take());
+    a.phone_verified = truthy(row.phone_verified.take());
+    Ok(a)
+}
+
+/// Imports every row of `path`. Rows whose identifier is taken are skipped and
+/// reported; any malformed row stops the import before anything is written.
+pub async fn import(
+    path: &Path,
+    repo: &dyn AccountRepo,
+    hasher: &PasswordHasher,
+) -> anyhow::Result<ImportReport> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut rows = Vec::new();
+    for (i, row) in reader.deserialize::<Row>().enumerate() {
+        let line = i + 2;
+        let mut row = row.with_context(|| format!("{}: line {line}", path.display()))?;
+        let account = account_from(&mut row, line)?;
+        rows.push((line, account, present(row.password.take()).map(Secret::new)));
+    }
+    let mut report = ImportReport::default();
+    for (line, mut account, password) in rows {
+        if let Some(pw) = password {
+            account.password_hash = Some(hasher.hash(&pw).await?);
+        }
+        match repo.insert_account(&account).await {
+            Ok(()) => report.created += 1,
+            Err(StoreError::Conflict(field)) => report.skipped.push((line, field)),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(report)
+}

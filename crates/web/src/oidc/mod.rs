@@ -1,0 +1,7 @@
+//! OpenID Connect / OAuth services behind the JSON endpoints.
+
+pub mod access_token;
+pub mod api_error;
+pub mod client_auth;
+pub mod form;
+pub mod tokens;

@@ -1,0 +1,172 @@
+//! The built-in demo relying party (development profile only): a newcomer picks a demo
+//! client, signs in, and sees the decoded ID token and the userinfo response. It speaks
+//! the real protocol (state, nonce, PKCE S256, `iss` check) but redeems the code
+//! in-process instead of over HTTP.
+
+use super::redirect::see_other;
+use super::token::redeem_for_demo;
+use crate::error::AppError;
+use crate::oidc::access_token::validate;
+use crate::oidc::tokens::userinfo_claims;
+use crate::state::AppState;
+use crate::views::demo;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portvakt_core::random::new_token;
+use portvakt_core::scope::Scope;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The demo routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/demo", get(index))
+        .route("/demo/start", get(start))
+        .route("/demo/callback", get(callback))
+}
+
+fn callback_uri(app: &AppState) -> String {
+    app.url("/demo/callback")
+}
+
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    client_id: String,
+    nonce: String,
+    verifier: String,
+}
+
+async fn index(State(app): State<AppState>) -> Response {
+    let callback = callback_uri(&app);
+    let clients: Vec<(String, String)> = app
+        .config
+        .clients
+        .iter()
+        .filter(|c| c.has_redirect_uri(&callback))
+        .map(|c| (c.client_id.to_string(), c.display_name.clone()))
+        .collect();
+    let accounts = app
+        .config
+        .settings
+        .demo
+        .accounts_file
+        .as_ref()
+        .and_then(|f| std::fs::read_to_string(app.config.dir.join(f)).ok())
+        .map(|text| demo_accounts(&text))
+        .unwrap_or_default();
+    demo::index(&clients, &accounts)
+}
+
+/// `(login, password, name)` rows of the demo CSV (it has no quoted commas).
+fn demo_accounts(csv: &str) -> Vec<(String, String, String)> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| h.trim() == name);
+    let (user, cust, pw, name) = (col("username"), col("customer_number"), col("password"), col("name"));
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let get = |i: Option<usize>| i.and_then(|i| f.get(i)).map(|s| s.trim().to_owned()).unwrap_or_default();
+            let login = match get(user) {
+                u if !u.is_empty() => u,
+                _ => get(cust),
+            };
+            (login, get(pw), get(name))
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    client: String,
+}
+
+async fn start(State(app): State<AppState>, Query(q): Query<StartQuery>) -> Result<Response, AppError> {
+    let state = new_token();
+    let pending = Pending {
+        client_id: q.client.clone(),
+        nonce: new_token(),
+        verifier: new_token(),
+    };
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(pending.verifier.as_bytes()));
+    app.ephemeral
+        .put_json(&format!("demo:{state}"), &pending, Duration::from_secs(1800))
+        .await?;
+    let mut url = url::Url::parse(&app.url("/authorize"))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &q.client)
+        .append_pair("redirect_uri", &callback_uri(&app))
+        .append_pair("scope", "openid profile email phone https://id.oidc.se/scope/naturalPersonNumber")
+        .append_pair("state", &state)
+        .append_pair("nonce", &pending.nonce)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256");
+    Ok(see_other(url.as_str()))
+}
+
+async fn callback(
+    State(app): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let Some(state) = q.get("state") else {
+        return Ok(demo::error("missing state", None));
+    };
+    let Some(pending) = app
+        .ephemeral
+        .raw()
+        .take(&format!("demo:{state}"))
+        .await?
+        .and_then(|b| serde_json::from_slice::<Pending>(&b).ok())
+    else {
+        return Ok(demo::error("unknown or reused state", None));
+    };
+    if q.get("iss").map(String::as_str) != Some(app.issuer()) {
+        return Ok(demo::error("iss missing or wrong (RFC 9207)", None));
+    }
+    if let Some(err) = q.get("error") {
+        return Ok(demo::error(err, q.get("error_description").map(String::as_str)));
+    }
+    let Some(code) = q.get("code") else {
+        return Ok(demo::error("no code", None));
+    };
+    let Some(client) = app.config.client(&pending.client_id) else {
+        return Ok(demo::error("unknown client", None));
+    };
+    let tokens = match redeem_for_demo(&app, client, code, &callback_uri(&app), &pending.verifier).await {
+        Ok(t) => t,
+        Err(e) => return Ok(demo::error(&format!("{e:?}"), None)),
+    };
+    let id_token = tokens.id_token.as_deref().and_then(decode_payload).unwrap_or(Value::Null);
+    if id_token.get("nonce").and_then(Value::as_str) != Some(pending.nonce.as_str()) {
+        return Ok(demo::error("nonce mismatch", None));
+    }
+    let userinfo = match validate(&app, &tokens.access_token).await? {
+        Some(valid) => {
+            let scope = Scope::parse(valid.str("scope").unwrap_or("")).unwrap_or_default();
+            let account = app
+                .accounts
+                .find_account(&portvakt_core::ids::AccountId(valid.str("sub").unwrap_or("").to_owned()))
+                .await?;
+            account
+                .map(|a| Value::Object(userinfo_claims(&a, valid.grant.as_ref(), &scope)))
+                .unwrap_or(Value::Null)
+        }
+        None => Value::Null,
+    };
+    Ok(demo::result(&client.display_name, &id_token, &userinfo))
+}
+
+fn decode_payload(jwt: &str) -> Option<Value> {
+    let payload = jwt.split('.').nth(1)?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}

@@ -1,0 +1,74 @@
+//! The router: every path Portvakt answers, and the layers around them.
+
+mod authorize;
+mod demo;
+mod discovery;
+mod health;
+mod introspect;
+mod login;
+mod redirect;
+mod revoke;
+mod token;
+mod userinfo;
+
+use crate::security;
+use crate::state::AppState;
+use crate::views;
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use portvakt_core::config::Profile;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+/// Builds the application.
+pub fn router(state: AppState) -> Router {
+    let https = !state.config.settings.is_plain_http();
+    let demo = state.config.settings.profile == Profile::Development
+        && state.config.settings.demo.relying_party;
+    let mut app = Router::new()
+        .route("/.well-known/openid-configuration", get(discovery::configuration))
+        .route("/jwks.json", get(discovery::jwks))
+        .route("/authorize", get(authorize::get).post(authorize::post))
+        .route("/login/{tx}", get(login::show).post(login::submit))
+        .route("/token", post(token::token))
+        .route("/userinfo", get(userinfo::get).post(userinfo::post))
+        .route("/introspect", post(introspect::introspect))
+        .route("/revoke", post(revoke::revoke))
+        .route("/assets/portvakt.css", get(stylesheet))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready));
+    if demo {
+        app = app.merge(demo::routes());
+    }
+    app.fallback(not_found)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            security::headers(https, req, next)
+        }))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        // The span names the route pattern, never the URI: paths and queries can
+        // carry transaction ids and codes (S44).
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let path = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "-".into());
+            tracing::info_span!("request", method = %req.method(), route = %path)
+        }))
+        .with_state(state)
+}
+
+async fn stylesheet() -> Response {
+    let mut res = views::layout::STYLESHEET.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res
+}
+
+async fn not_found() -> Response {
+    views::error_page::render(StatusCode::NOT_FOUND, "sv", "error.not_found", None)
+}

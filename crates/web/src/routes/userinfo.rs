@@ -1,0 +1,103 @@
+//! The userinfo endpoint (OIDC Core §5.3), GET and POST; the token from the
+//! `Authorization: Bearer` header or, on POST, the form body (RFC 6750 §2.1, §2.2).
+
+use crate::oidc::access_token::validate;
+use crate::oidc::api_error::{ApiError, no_store};
+use crate::oidc::tokens::userinfo_claims;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use portvakt_core::ids::AccountId;
+use portvakt_core::oauth_error::{ErrorCode, OAuthError};
+use portvakt_core::scope::Scope;
+use portvakt_core::time::UnixTime;
+use serde_json::{Value, json};
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim)
+}
+
+/// `GET /userinfo`.
+pub async fn get(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    respond(&app, bearer(&headers)).await
+}
+
+/// `POST /userinfo`.
+pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let from_body: Option<String> = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned());
+    match (bearer(&headers), from_body.as_deref()) {
+        (Some(_), Some(_)) => ApiError::bad(
+            ErrorCode::InvalidRequest,
+            "send the token in one place only (RFC 6750 §2)",
+        )
+        .into_response(),
+        (Some(t), None) | (None, Some(t)) => respond(&app, Some(t)).await,
+        (None, None) => respond(&app, None).await,
+    }
+}
+
+async fn respond(app: &AppState, token: Option<&str>) -> Response {
+    match claims(app, token).await {
+        Ok(Ok(json)) => json,
+        Ok(Err(e)) | Err(e) => e.into_response(),
+    }
+}
+
+async fn claims(app: &AppState, token: Option<&str>) -> Result<Result<Response, ApiError>, ApiError> {
+    let Some(token) = token else {
+        // RFC 6750 §3.1: a request without a token gets a bare challenge.
+        return Ok(Err(ApiError::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            error: OAuthError::new(ErrorCode::InvalidRequest, "no access token"),
+            www_authenticate: Some("Bearer"),
+        }));
+    };
+    let Some(valid) = validate(app, token).await? else {
+        return Ok(Err(ApiError::invalid_token("the access token is invalid, expired or revoked")));
+    };
+    let scope = Scope::parse(valid.str("scope").unwrap_or("")).unwrap_or_default();
+    if !scope.contains("openid") {
+        return Ok(Err(ApiError::OAuth {
+            status: StatusCode::FORBIDDEN,
+            error: OAuthError::new(
+                ErrorCode::InvalidRequest,
+                "the access token was not issued for openid",
+            ),
+            www_authenticate: Some("Bearer error=\"insufficient_scope\""),
+        }));
+    }
+    let Some(account) = app
+        .accounts
+        .find_account(&AccountId(valid.str("sub").unwrap_or("").to_owned()))
+        .await?
+    else {
+        return Ok(Err(ApiError::invalid_token("the account no longer exists")));
+    };
+    let claims = userinfo_claims(&account, valid.grant.as_ref(), &scope);
+    let client = valid
+        .str("client_id")
+        .and_then(|id| app.config.client(id));
+    // A client registered for signed userinfo gets a JWT (OIDC Core §5.3.2).
+    if let Some((client, alg)) = client.and_then(|c| c.userinfo_alg.as_deref().map(|a| (c, a))) {
+        let now = UnixTime::now();
+        let mut c = claims;
+        c.insert("iss".into(), json!(app.issuer()));
+        c.insert("aud".into(), json!(client.client_id.as_str()));
+        c.insert("iat".into(), json!(now.0));
+        let jwt = app.keys.current().sign(alg, "JWT", c, now)?;
+        let mut res = jwt.into_response();
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwt"));
+        no_store(&mut res);
+        return Ok(Ok(res));
+    }
+    let mut res = Json(Value::Object(claims)).into_response();
+    no_store(&mut res);
+    Ok(Ok(res))
+}

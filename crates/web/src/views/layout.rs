@@ -1,0 +1,65 @@
+//! The page frame shared by every hosted page.
+
+use crate::security::page_csp;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use portvakt_core::random::random_token;
+
+/// The stylesheet, served at `/assets/portvakt.css`.
+pub const STYLESHEET: &str = include_str!("portvakt.css");
+
+/// What the frame needs.
+pub struct Frame<'a> {
+    /// `sv` or `en`.
+    pub lang: &'a str,
+    /// `<title>`.
+    pub title: &'a str,
+    /// Client brand colour (`#rrggbb`, validated at config load).
+    pub brand_color: Option<&'a str>,
+    /// Link to the same page in the other language.
+    pub lang_switch: Option<(String, &'a str)>,
+}
+
+/// Renders a full page with a per-response CSP nonce for its one style block.
+pub fn render(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
+    let nonce = random_token(16);
+    let brand = frame
+        .brand_color
+        .map(|c| format!(":root{{--brand:{c};}}"))
+        .unwrap_or_default();
+    let markup = html! {
+        (DOCTYPE)
+        html lang=(frame.lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (frame.title) }
+                link rel="stylesheet" href="/assets/portvakt.css";
+                @if !brand.is_empty() {
+                    style nonce=(nonce) { (PreEscaped(brand)) }
+                }
+            }
+            body {
+                main class="card" {
+                    @if let Some((href, label)) = &frame.lang_switch {
+                        p class="lang" { a href=(href) hreflang=(if frame.lang == "sv" { "en" } else { "sv" }) { (label) } }
+                    }
+                    (body)
+                }
+            }
+        }
+    };
+    let mut res = (status, markup.into_string()).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&page_csp(&nonce)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}

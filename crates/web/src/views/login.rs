@@ -1,0 +1,112 @@
+//! The login page: the client's name and look, a tab per offered method, and the
+//! active method's form.
+
+use super::layout::{Frame, render as frame};
+use crate::i18n::{self, t};
+use crate::login::{FieldKind, StepView};
+use axum::http::StatusCode;
+use axum::response::Response;
+use maud::html;
+use portvakt_core::config::ClientConfig;
+
+/// One tab.
+pub struct Tab {
+    /// Link that switches to it.
+    pub href: String,
+    /// Its label, already translated.
+    pub label: String,
+    /// The active one.
+    pub current: bool,
+}
+
+/// What the login page shows.
+pub struct LoginPage<'a> {
+    /// Page language.
+    pub lang: &'a str,
+    /// The client.
+    pub client: &'a ClientConfig,
+    /// Where forms post.
+    pub action: String,
+    /// Anti-CSRF token.
+    pub csrf: &'a str,
+    /// Method tabs (shown when more than one).
+    pub tabs: Vec<Tab>,
+    /// The active method's step.
+    pub step: StepView,
+    /// An error to show (catalogue key).
+    pub error: Option<&'a str>,
+    /// The same page in the other language.
+    pub lang_switch: String,
+}
+
+/// Renders the login page.
+pub fn render(page: LoginPage<'_>) -> Response {
+    let lang = page.lang;
+    let error = page.error.map(|k| {
+        // Keys come from methods; unknown ones fall back to a generic message.
+        match i18n::keys().find(|known| *known == k) {
+            Some(known) => t(lang, known),
+            None => t(lang, "error.bad_form"),
+        }
+    });
+    let first_field = page.step.fields.iter().position(|f| f.value.is_empty()).unwrap_or(0);
+    frame(
+        StatusCode::OK,
+        Frame {
+            lang,
+            title: t(lang, "login.title"),
+            brand_color: page.client.branding.color.as_deref(),
+            lang_switch: Some((page.lang_switch.clone(), t(lang, "lang.other"))),
+        },
+        html! {
+            div class="client" {
+                @if let Some(logo) = &page.client.branding.logo_url {
+                    img src=(logo) alt="";
+                }
+                h1 { (t(lang, "login.to")) " " (page.client.display_name) }
+            }
+            @if page.tabs.len() > 1 {
+                nav class="tabs" aria-label=(t(lang, "login.choose_method")) {
+                    @for tab in &page.tabs {
+                        @if tab.current {
+                            a href=(tab.href) aria-current="page" { (tab.label) }
+                        } @else {
+                            a href=(tab.href) { (tab.label) }
+                        }
+                    }
+                }
+            }
+            @if let Some(message) = error {
+                p class="error" role="alert" id="form-error" { (message) }
+            }
+            form method="post" action=(page.action) novalidate {
+                input type="hidden" name="csrf" value=(page.csrf);
+                @for (i, field) in page.step.fields.iter().enumerate() {
+                    label for=(field.name) { (t(lang, field.label)) }
+                    @let (ty, mode) = match field.kind {
+                        FieldKind::Text => ("text", None),
+                        FieldKind::Numeric => ("text", Some("numeric")),
+                        FieldKind::Password => ("password", None),
+                    };
+                    input type=(ty) id=(field.name) name=(field.name)
+                        autocomplete=(field.autocomplete)
+                        inputmode=[mode]
+                        value=(field.value)
+                        autofocus[i == first_field]
+                        aria-describedby=[error.map(|_| "form-error")]
+                        required;
+                }
+                button type="submit" name="action" value="submit" { (t(lang, page.step.submit)) }
+                @if let Some(note) = page.step.note {
+                    p class="note" { (t(lang, note)) }
+                }
+                div {
+                    button type="submit" class="link" name="action" value="cancel" formnovalidate { (t(lang, "login.cancel")) }
+                }
+            }
+            @if let Some(help) = &page.client.help_text {
+                p class="help" { (help.get(lang)) }
+            }
+        },
+    )
+}

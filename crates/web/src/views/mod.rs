@@ -1,0 +1,6 @@
+//! maud views: plain functions of what they show; no queries, every string from the catalogue.
+
+pub mod demo;
+pub mod error_page;
+pub mod layout;
+pub mod login;
