@@ -1,1 +1,117 @@
-//! placeholder
+//! Test kit for Portvakt's end-to-end and store tests.
+//!
+//! Every test runs against both backends from the same code: SQLite + the in-process
+//! store, and PostgreSQL + Redis. PostgreSQL and Redis are taken from
+//! `PORTVAKT_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432`) and
+//! `PORTVAKT_TEST_REDIS_URL` (default `redis://127.0.0.1:6379`); when they are not
+//! reachable the test fails with a message saying so — it never skips.
+
+pub mod browser;
+pub mod rp;
+pub mod server;
+
+use portvakt_core::ports::EphemeralStore;
+use portvakt_core::random::random_token;
+use portvakt_store::{MemoryStore, RedisStore, SqlStore};
+use std::sync::Arc;
+
+/// Which pair of backends a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file + in-process ephemeral store (the embedded default).
+    Sqlite,
+    /// PostgreSQL + Redis (production).
+    Postgres,
+}
+
+/// The PostgreSQL server for tests.
+pub fn postgres_url() -> String {
+    std::env::var("PORTVAKT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// The Redis server for tests.
+pub fn redis_url() -> String {
+    std::env::var("PORTVAKT_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A fresh, empty database for one test: a new SQLite file, or a new PostgreSQL
+/// database. Returns its URL; the guard keeps temporary files alive.
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, Some(dir))
+        }
+        Backend::Postgres => {
+            use sea_orm::{ConnectionTrait, Database};
+            let admin = format!("{}/postgres", postgres_url());
+            let db = Database::connect(&admin).await.unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is required for this test and is not reachable at {admin}: {e}. \
+                     Start it (see .ci/run) or set PORTVAKT_TEST_POSTGRES_URL."
+                )
+            });
+            let name = format!("portvakt_t_{}", random_token(9).to_lowercase().replace(['-', '_'], "x"));
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            (format!("{}/{name}", postgres_url()), None)
+        }
+    }
+}
+
+/// A migrated SQL store on a fresh database.
+pub async fn sql_store(backend: Backend) -> (SqlStore, Option<tempfile::TempDir>) {
+    let (url, guard) = fresh_database(backend).await;
+    let store = SqlStore::connect(&url, 10).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    (store, guard)
+}
+
+/// A unique Redis key prefix for one test.
+pub fn redis_prefix() -> String {
+    format!("portvakt-test:{}:", random_token(9))
+}
+
+/// The ephemeral store of a backend pair.
+pub async fn ephemeral_store(backend: Backend) -> Arc<dyn EphemeralStore> {
+    match backend {
+        Backend::Sqlite => Arc::new(MemoryStore::new()),
+        Backend::Postgres => Arc::new(
+            RedisStore::connect(&redis_url(), &redis_prefix())
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "Redis is required for this test and is not reachable at {}: {e}. \
+                         Start it (see .ci/run) or set PORTVAKT_TEST_REDIS_URL.",
+                        redis_url()
+                    )
+                }),
+        ),
+    }
+}
+
+/// Runs one async test function on both backend pairs, as two named tests.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres_redis {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}

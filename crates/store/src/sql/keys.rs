@@ -18,6 +18,7 @@ impl KeyRepo for SqlStore {
                     .add(signing_key::Column::ExpiresAt.gt(now.0)),
             )
             .order_by_asc(signing_key::Column::CreatedAt)
+            .order_by_asc(signing_key::Column::Kid)
             .all(&self.db)
             .await
             .map_err(unavailable)?

@@ -1,0 +1,113 @@
+//! A cookie-keeping HTTP client that walks the hosted login pages like a browser with
+//! JavaScript off: follow the redirect to the login page, fill the form, post it.
+
+use reqwest::header::{HeaderMap, LOCATION};
+use reqwest::redirect::Policy;
+use std::collections::HashMap;
+
+/// A browser.
+pub struct Browser {
+    /// The underlying client (cookies on, redirects off).
+    pub http: reqwest::Client,
+}
+
+/// A rendered login page.
+pub struct LoginPage {
+    /// Its URL.
+    pub url: String,
+    /// Its HTML.
+    pub html: String,
+    /// Response headers.
+    pub headers: HeaderMap,
+}
+
+impl LoginPage {
+    /// The CSRF token in its form.
+    pub fn csrf(&self) -> String {
+        attr_after(&self.html, "name=\"csrf\" value=\"").expect("csrf field")
+    }
+
+    /// The value of an input, if prefilled.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let at = self.html.find(&format!("name=\"{name}\""))?;
+        attr_after(&self.html[at..], "value=\"")
+    }
+}
+
+fn attr_after(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].replace("&amp;", "&"))
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Browser {
+    /// A fresh browser with an empty cookie jar.
+    pub fn new() -> Self {
+        Browser {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// GETs the authorization URL and follows our redirect to the login page.
+    pub async fn open_login(&self, authorize_url: &str) -> LoginPage {
+        let r = self.http.get(authorize_url).send().await.expect("authorize");
+        assert_eq!(r.status(), 303, "authorize should send the browser to the login page");
+        let location = r.headers()[LOCATION].to_str().expect("location").to_owned();
+        let base = url::Url::parse(authorize_url).expect("url");
+        let url = base.join(&location).expect("join").to_string();
+        self.page(&url).await
+    }
+
+    /// GETs a login page.
+    pub async fn page(&self, url: &str) -> LoginPage {
+        let r = self.http.get(url).send().await.expect("login page");
+        assert_eq!(r.status(), 200, "login page status");
+        let headers = r.headers().clone();
+        LoginPage {
+            url: url.to_owned(),
+            html: r.text().await.expect("html"),
+            headers,
+        }
+    }
+
+    /// Posts the page's form with `fields`; returns the status and `Location`.
+    pub async fn submit(&self, page: &LoginPage, fields: &[(&str, &str)]) -> (u16, String) {
+        let mut form: HashMap<&str, String> = fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        form.entry("csrf").or_insert_with(|| page.csrf());
+        form.entry("action").or_insert_with(|| "submit".into());
+        let r = self.http.post(&page.url).form(&form).send().await.expect("post");
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().expect("location").to_owned())
+            .unwrap_or_default();
+        (status, location)
+    }
+
+    /// Signs in with username + password from the authorization URL to the client's
+    /// redirect URI; returns the callback URL with `code`, `state` and `iss`.
+    pub async fn sign_in(&self, authorize_url: &str, username: &str, password: &str) -> url::Url {
+        let page = self.open_login(authorize_url).await;
+        let (status, location) = self
+            .submit(&page, &[("username", username), ("password", password)])
+            .await;
+        assert_eq!(status, 303, "a credential POST answers 303");
+        url::Url::parse(&location).unwrap_or_else(|_| panic!("expected a redirect to the client, got {location}"))
+    }
+}
+
+/// A query parameter of a URL.
+pub fn param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}

@@ -1,0 +1,211 @@
+//! A real Portvakt server on a loopback port, configured from files written for the test.
+
+use crate::{Backend, fresh_database, redis_prefix, redis_url};
+use portvakt_core::account::Account;
+use portvakt_core::config::{self, Config};
+use portvakt_core::ports::AccountRepo;
+use portvakt_core::secret::Secret;
+use portvakt_core::time::UnixTime;
+use portvakt_store::SqlStore;
+use portvakt_web::hashing::PasswordHasher;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Client secrets of the standard test clients.
+pub const SECRET: &str = "test-secret-0123456789";
+
+/// The standard test clients, as TOML. `{issuer}` is replaced.
+fn standard_clients() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "rp.toml",
+            r#"client_id = "rp"
+display_name = "Test RP"
+client_secret = "test-secret-0123456789"
+redirect_uris = ["http://127.0.0.1:9/cb", "https://rp.example/cb"]
+post_logout_redirect_uris = ["https://rp.example/logged-out"]
+acr_values = ["urn:portvakt:acr:password", "urn:test:acr:customer"]
+scopes = ["openid", "profile", "email", "phone", "offline_access", "https://id.oidc.se/scope/naturalPersonNumber"]
+"#
+            .into(),
+        ),
+        (
+            "rp2.toml",
+            r#"client_id = "rp2"
+display_name = "Second RP"
+token_endpoint_auth_method = "client_secret_post"
+client_secret = "test-secret-0123456789"
+redirect_uris = ["http://127.0.0.1:9/cb"]
+acr_values = ["urn:portvakt:acr:password"]
+id_token_signed_response_alg = "ES256"
+userinfo_signed_response_alg = "RS256"
+grant_types = ["authorization_code", "refresh_token", "client_credentials"]
+"#
+            .into(),
+        ),
+        (
+            "public.toml",
+            r#"client_id = "spa"
+display_name = "Public SPA"
+token_endpoint_auth_method = "none"
+redirect_uris = ["http://127.0.0.1:9/cb"]
+acr_values = ["urn:portvakt:acr:password"]
+"#
+            .into(),
+        ),
+    ]
+}
+
+/// Files a test can adjust before the server starts.
+pub struct Setup {
+    /// The main file (issuer and backends are filled in).
+    pub main: String,
+    /// Client files by name.
+    pub clients: Vec<(String, String)>,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            main: r#"
+[keys]
+algorithms = ["RS256", "ES256", "PS256", "EdDSA"]
+activation_delay_secs = 3600
+
+[methods.password]
+kind = "password"
+acr_values = ["urn:portvakt:acr:password"]
+
+[methods.customer]
+kind = "password"
+identifier = "customer_number"
+acr_values = ["urn:test:acr:customer"]
+"#
+            .into(),
+            clients: standard_clients()
+                .into_iter()
+                .map(|(n, c)| (n.to_owned(), c))
+                .collect(),
+        }
+    }
+}
+
+/// A running server.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub issuer: String,
+    /// The loaded configuration.
+    pub config: Arc<Config>,
+    /// Direct access to the database, for seeding and checks.
+    pub sql: SqlStore,
+    /// Which backends.
+    pub backend: Backend,
+    _dirs: Vec<tempfile::TempDir>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl TestServer {
+    /// Starts a server with the standard setup.
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Setup::default()).await
+    }
+
+    /// Starts a server with an adjusted setup.
+    pub async fn start_with(backend: Backend, setup: Setup) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let issuer = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+        let (db_url, db_dir) = fresh_database(backend).await;
+        let (config, dir) = write_config(backend, &setup, &issuer, &db_url);
+        let config = Arc::new(config);
+        let sql = SqlStore::connect(&db_url, 5).await.expect("connect");
+        let cfg = config.clone();
+        let task = tokio::spawn(async move {
+            if let Err(e) = portvakt::serve(cfg, listener).await {
+                panic!("server failed: {e:#}");
+            }
+        });
+        wait_until_up(&issuer).await;
+        let mut dirs = vec![dir];
+        dirs.extend(db_dir);
+        TestServer {
+            issuer,
+            config,
+            sql,
+            backend,
+            _dirs: dirs,
+            task,
+        }
+    }
+
+    /// An absolute URL on the server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer)
+    }
+
+    /// Adds an account with a username and password; returns its id (the `sub`).
+    pub async fn add_user(&self, username: &str, password: &str) -> Account {
+        self.add_account(|a| a.username = Some(username.to_owned()), password)
+            .await
+    }
+
+    /// Adds an account shaped by `f`, with `password`.
+    pub async fn add_account(&self, f: impl FnOnce(&mut Account), password: &str) -> Account {
+        let hasher = PasswordHasher::new(&self.config.settings.login).expect("hasher");
+        let mut a = Account::new(UnixTime::now());
+        a.name = Some("Test Testsson".into());
+        a.given_name = Some("Test".into());
+        a.family_name = Some("Testsson".into());
+        a.email = Some("test@example.se".into());
+        a.email_verified = true;
+        a.phone = Some("+46701234567".into());
+        f(&mut a);
+        a.password_hash = Some(hasher.hash(&Secret::new(password)).await.expect("hash"));
+        self.sql.insert_account(&a).await.expect("insert account");
+        a
+    }
+}
+
+fn write_config(backend: Backend, setup: &Setup, issuer: &str, db_url: &str) -> (Config, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut main = format!(
+        "issuer = \"{issuer}\"\nprofile = \"development\"\n\n[database]\nurl = \"{db_url}\"\n\n"
+    );
+    if backend == Backend::Postgres {
+        main.push_str(&format!(
+            "[redis]\nurl = \"{}\"\nkey_prefix = \"{}\"\n\n",
+            redis_url(),
+            redis_prefix()
+        ));
+    }
+    main.push_str(&setup.main);
+    std::fs::write(dir.path().join("portvakt.toml"), main).expect("write main");
+    let clients: PathBuf = dir.path().join("clients");
+    std::fs::create_dir(&clients).expect("clients dir");
+    for (name, text) in &setup.clients {
+        std::fs::write(clients.join(name), text).expect("write client");
+    }
+    let config = config::load(&dir.path().join("portvakt.toml")).unwrap_or_else(|errors| {
+        panic!("test configuration invalid: {errors:#?}");
+    });
+    (config, dir)
+}
+
+async fn wait_until_up(issuer: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{issuer}/healthz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the test server did not come up at {issuer}");
+}

@@ -1,0 +1,285 @@
+//! One suite for every storage implementation: the ephemeral store on process memory
+//! and on Redis, the SQL store on SQLite and on PostgreSQL.
+
+use portvakt_core::account::Account;
+use portvakt_core::acr::Amr;
+use portvakt_core::audit::{AuditEvent, AuditKind};
+use portvakt_core::ephemeral::{Ephemeral, Redemption};
+use portvakt_core::grant::{AuthorizationCode, Grant, RefreshTokenRecord, Rotation};
+use portvakt_core::identity::Personnummer;
+use portvakt_core::ids::{AccountId, ClientId, GrantId};
+use portvakt_core::ports::{AccountRepo, AuditLog, Consumed, GrantRepo, KeyRepo, StoreError, StoredKey};
+use portvakt_core::time::UnixTime;
+use portvakt_tests::{Backend, ephemeral_store, on_both_backends, sql_store};
+use std::sync::Arc;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(60);
+
+async fn ephemeral_put_get_take_delete(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    assert_eq!(s.get("a").await.expect("get"), None);
+    s.put("a", b"1", T).await.expect("put");
+    assert_eq!(s.get("a").await.expect("get"), Some(b"1".to_vec()));
+    s.put("a", b"2", T).await.expect("overwrite");
+    assert_eq!(s.take("a").await.expect("take"), Some(b"2".to_vec()));
+    assert_eq!(s.take("a").await.expect("take again"), None);
+    s.put("b", b"x", T).await.expect("put");
+    s.delete("b").await.expect("delete");
+    assert_eq!(s.get("b").await.expect("get"), None);
+}
+
+async fn ephemeral_values_expire(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    s.put("short", b"1", Duration::from_millis(300)).await.expect("put");
+    assert!(s.get("short").await.expect("get").is_some());
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(s.get("short").await.expect("get"), None);
+    assert_eq!(s.take("short").await.expect("take"), None);
+}
+
+async fn ephemeral_put_if_absent(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    assert!(s.put_if_absent("jti", b"1", T).await.expect("first"));
+    assert!(!s.put_if_absent("jti", b"2", T).await.expect("second"));
+    assert_eq!(s.get("jti").await.expect("get"), Some(b"1".to_vec()));
+}
+
+async fn ephemeral_increment_is_a_fixed_window(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    for expected in 1..=5 {
+        assert_eq!(s.increment("count", Duration::from_millis(400)).await.expect("incr"), expected);
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(s.increment("count", T).await.expect("incr after window"), 1);
+}
+
+async fn ephemeral_consume_once(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    assert_eq!(s.consume_once("code", T).await.expect("missing"), Consumed::Missing);
+    s.put("code", b"v", T).await.expect("put");
+    assert_eq!(s.consume_once("code", T).await.expect("first"), Consumed::Fresh(b"v".to_vec()));
+    assert_eq!(s.consume_once("code", T).await.expect("second"), Consumed::Spent(b"v".to_vec()));
+}
+
+/// S6: twenty parallel takers of one value, exactly one wins (take and consume_once).
+async fn ephemeral_parallel_single_use(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    for op in ["take", "consume"] {
+        s.put("one", b"v", T).await.expect("put");
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                if op == "take" {
+                    s.take("one").await.expect("take").is_some()
+                } else {
+                    matches!(s.consume_once("one", T).await.expect("consume"), Consumed::Fresh(_))
+                }
+            }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += usize::from(t.await.expect("join"));
+        }
+        assert_eq!(wins, 1, "{op}: exactly one winner");
+        s.delete("one:spent").await.expect("clean");
+    }
+}
+
+fn code_record() -> AuthorizationCode {
+    AuthorizationCode {
+        grant_id: GrantId::generate(),
+        client_id: ClientId("rp".into()),
+        redirect_uri: "https://rp.example/cb".into(),
+        code_challenge: None,
+        nonce: Some("n".into()),
+        account_id: AccountId("acc".into()),
+        scope: "openid".into(),
+        claims: None,
+        acr: "urn:portvakt:acr:password".into(),
+        amr: vec![Amr::Pwd],
+        auth_time: UnixTime::now(),
+        sid: "sid".into(),
+        auth_time_required: false,
+    }
+}
+
+async fn typed_codes_and_replay_cache(backend: Backend) {
+    let e = Ephemeral::new(ephemeral_store(backend).await);
+    let record = code_record();
+    let code = e.issue_code(&record, T).await.expect("issue");
+    assert!(code.len() >= 43, "a code carries at least 256 bits");
+    assert!(matches!(e.redeem_code(&code).await.expect("redeem"), Redemption::Fresh(r) if r.grant_id == record.grant_id));
+    assert!(matches!(e.redeem_code(&code).await.expect("reuse"), Redemption::Reused(r) if r.grant_id == record.grant_id));
+    assert!(matches!(e.redeem_code("nonsense").await.expect("missing"), Redemption::Missing));
+    let client = ClientId("rp".into());
+    assert!(e.remember_jti(&client, "j1", T).await.expect("first"));
+    assert!(!e.remember_jti(&client, "j1", T).await.expect("replay"));
+    assert!(e.remember_jti(&ClientId("other".into()), "j1", T).await.expect("other client"));
+    assert!(!e.is_access_token_revoked("at").await.expect("not revoked"));
+    e.revoke_access_token("at", T).await.expect("revoke");
+    assert!(e.is_access_token_revoked("at").await.expect("revoked"));
+}
+
+fn account(username: &str) -> Account {
+    let mut a = Account::new(UnixTime(1_800_000_000));
+    a.username = Some(username.into());
+    a.name = Some("Anna".into());
+    a
+}
+
+async fn sql_accounts(backend: Backend) {
+    let (s, _guard) = sql_store(backend).await;
+    let mut a = account("anna");
+    a.personnummer = Some(Personnummer::parse("9001010017", (2026, 1, 1)).expect("pnr"));
+    a.customer_number = Some("100200".into());
+    a.password_hash = Some("h1".into());
+    s.insert_account(&a).await.expect("insert");
+    assert_eq!(s.find_account(&a.id).await.expect("find"), Some(a.clone()));
+    assert_eq!(s.find_by_username("anna").await.expect("by username"), Some(a.clone()));
+    assert_eq!(s.find_by_username("Anna").await.expect("case"), None);
+    assert_eq!(s.find_by_customer_number("100200").await.expect("by number"), Some(a.clone()));
+    let pnr = a.personnummer.clone().expect("pnr");
+    assert_eq!(s.find_by_personnummer(&pnr).await.expect("by pnr"), Some(a.clone()));
+    // Every identifier is unique.
+    let mut dup = account("anna");
+    assert!(matches!(s.insert_account(&dup).await, Err(StoreError::Conflict("username"))));
+    dup.username = Some("other".into());
+    dup.personnummer = Some(pnr);
+    assert!(matches!(s.insert_account(&dup).await, Err(StoreError::Conflict("personnummer"))));
+    // Password change keeps the history, newest first.
+    s.set_password(&a.id, "h2", UnixTime(1_800_000_100)).await.expect("set");
+    s.set_password(&a.id, "h3", UnixTime(1_800_000_200)).await.expect("set");
+    assert_eq!(s.password_history(&a.id, 10).await.expect("history"), vec!["h2".to_string(), "h1".to_string()]);
+    let now = s.find_account(&a.id).await.expect("find").expect("exists");
+    assert_eq!(now.password_hash.as_deref(), Some("h3"));
+    assert_eq!(now.updated_at, UnixTime(1_800_000_200));
+    s.insert_account(&account("bertil")).await.expect("second");
+    assert_eq!(s.list_accounts(10, 0).await.expect("list").len(), 2);
+    assert_eq!(s.list_accounts(10, 1).await.expect("offset").len(), 1);
+}
+
+async fn grant_fixture(s: &dyn AccountRepo) -> Grant {
+    let a = account("grant-owner");
+    s.insert_account(&a).await.expect("account");
+    let now = UnixTime::now();
+    Grant {
+        id: GrantId::generate(),
+        client_id: ClientId("rp".into()),
+        account_id: a.id,
+        scope: "openid email".into(),
+        claims: Some("{\"id_token\":{}}".into()),
+        acr: "urn:portvakt:acr:password".into(),
+        amr: vec![Amr::Pwd, Amr::Otp],
+        auth_time: now,
+        sid: "sid-1".into(),
+        created_at: now,
+        expires_at: now.plus(Duration::from_secs(3600)),
+        revoked_at: None,
+    }
+}
+
+fn refresh(grant: &Grant, hash: &str, ttl: Duration) -> RefreshTokenRecord {
+    let now = UnixTime::now();
+    RefreshTokenRecord {
+        token_hash: hash.into(),
+        grant_id: grant.id.clone(),
+        created_at: now,
+        expires_at: now.plus(ttl),
+        used_at: None,
+    }
+}
+
+async fn sql_grants_and_rotation(backend: Backend) {
+    let (s, _guard) = sql_store(backend).await;
+    let g = grant_fixture(&s).await;
+    s.create_grant(&g, Some(&refresh(&g, "r1", T))).await.expect("create");
+    assert_eq!(s.find_grant(&g.id).await.expect("find"), Some(g.clone()));
+    let now = UnixTime::now();
+    assert_eq!(s.rotate_refresh_token("r1", &refresh(&g, "r2", T), now).await.expect("rotate"), Rotation::Rotated);
+    assert_eq!(s.rotate_refresh_token("r1", &refresh(&g, "r3", T), now).await.expect("reuse"), Rotation::Reused);
+    assert_eq!(s.rotate_refresh_token("nope", &refresh(&g, "r4", T), now).await.expect("unknown"), Rotation::NotFound);
+    // An expired token is refused without being marked used.
+    let expired_rec = RefreshTokenRecord { expires_at: UnixTime(now.0 - 1), ..refresh(&g, "expired", T) };
+    let g2 = Grant { id: GrantId::generate(), ..g.clone() };
+    s.create_grant(&g2, Some(&RefreshTokenRecord { grant_id: g2.id.clone(), ..expired_rec })).await.expect("grant with expired token");
+    assert_eq!(s.rotate_refresh_token("expired", &refresh(&g2, "r5", T), now).await.expect("expired"), Rotation::Expired);
+    s.revoke_grant(&g.id, now).await.expect("revoke");
+    s.revoke_grant(&g.id, now).await.expect("revoke twice is fine");
+    s.revoke_grant(&GrantId("unknown".into()), now).await.expect("revoke unknown is fine");
+    assert_eq!(s.find_grant(&g.id).await.expect("find").and_then(|g| g.revoked_at), Some(now));
+    let r2 = s.find_refresh_token("r2").await.expect("find").expect("exists");
+    assert_eq!(r2.grant_id, g.id);
+    assert_eq!(r2.used_at, None);
+}
+
+/// S6: twenty parallel rotations of one refresh token, exactly one succeeds.
+async fn sql_parallel_rotation(backend: Backend) {
+    let (s, _guard) = sql_store(backend).await;
+    let g = grant_fixture(&s).await;
+    s.create_grant(&g, Some(&refresh(&g, "shared", T))).await.expect("create");
+    let s = Arc::new(s);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let s = s.clone();
+        let next = refresh(&g, &format!("next-{i}"), T);
+        tasks.push(tokio::spawn(async move {
+            s.rotate_refresh_token("shared", &next, UnixTime::now()).await
+        }));
+    }
+    let mut rotated = 0;
+    for t in tasks {
+        match t.await.expect("join").expect("rotate") {
+            Rotation::Rotated => rotated += 1,
+            Rotation::Reused => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(rotated, 1);
+}
+
+async fn sql_keys_and_audit(backend: Backend) {
+    let (s, _guard) = sql_store(backend).await;
+    let now = UnixTime(1_800_000_000);
+    let key = |kid: &str| StoredKey {
+        kid: kid.into(),
+        alg: "ES256".into(),
+        private_pem: "pem".into(),
+        created_at: now,
+        active_from: now,
+        retired_at: None,
+        expires_at: None,
+    };
+    s.insert_key(&key("k1")).await.expect("k1");
+    s.insert_key(&key("k2")).await.expect("k2");
+    s.retire_key("k1", now, UnixTime(now.0 + 100)).await.expect("retire");
+    let at = |t: i64| UnixTime(t);
+    let kids = |keys: Vec<StoredKey>| keys.into_iter().map(|k| k.kid).collect::<Vec<_>>();
+    assert_eq!(kids(s.list_keys(at(now.0 + 50)).await.expect("list")), vec!["k1", "k2"]);
+    assert_eq!(kids(s.list_keys(at(now.0 + 101)).await.expect("list")), vec!["k2"]);
+    s.record(&AuditEvent::now(AuditKind::LoginFailed).client(&ClientId("rp".into())).detail("password"))
+        .await
+        .expect("record");
+    s.record(&AuditEvent::now(AuditKind::LoginSucceeded).account(&AccountId("a".into())))
+        .await
+        .expect("record");
+    let recent = s.recent(10).await.expect("recent");
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[0].kind, AuditKind::LoginSucceeded);
+    assert_eq!(recent[1].detail.as_deref(), Some("password"));
+}
+
+on_both_backends!(
+    ephemeral_put_get_take_delete,
+    ephemeral_values_expire,
+    ephemeral_put_if_absent,
+    ephemeral_increment_is_a_fixed_window,
+    ephemeral_consume_once,
+    ephemeral_parallel_single_use,
+    typed_codes_and_replay_cache,
+    sql_accounts,
+    sql_grants_and_rotation,
+    sql_parallel_rotation,
+    sql_keys_and_audit,
+);
