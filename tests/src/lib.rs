@@ -115,3 +115,46 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Common steps of the end-to-end tests.
+pub mod flow {
+    use crate::browser::{Browser, param};
+    use crate::rp::{Flow, Rp};
+    use crate::server::TestServer;
+    use openidconnect::core::CoreTokenResponse;
+
+    /// A user signs in through `rp`'s authorization request; returns the flow and the
+    /// callback URL. Asserts `state` and `iss` (RFC 9207) on the way.
+    pub async fn sign_in(
+        server: &TestServer,
+        rp: &Rp,
+        scopes: &[&str],
+        extra: &[(&str, &str)],
+        username: &str,
+        password: &str,
+    ) -> (Flow, url::Url) {
+        let flow = rp.start(scopes, extra);
+        let callback = Browser::new()
+            .sign_in(flow.url.as_str(), username, password)
+            .await;
+        assert_eq!(param(&callback, "state").as_deref(), Some(flow.state.secret().as_str()));
+        assert_eq!(param(&callback, "iss").as_deref(), Some(server.issuer.as_str()));
+        (flow, callback)
+    }
+
+    /// Signs in and exchanges the code.
+    pub async fn tokens(
+        server: &TestServer,
+        rp: &Rp,
+        scopes: &[&str],
+        username: &str,
+        password: &str,
+    ) -> (Flow, CoreTokenResponse) {
+        let (flow, callback) = sign_in(server, rp, scopes, &[], username, password).await;
+        let code = param(&callback, "code").expect("code");
+        let Flow { url, state, nonce, verifier } = flow;
+        let tokens = rp.exchange(&code, verifier).await.expect("exchange");
+        let verifier = openidconnect::PkceCodeVerifier::new(String::new());
+        (Flow { url, state, nonce, verifier }, tokens)
+    }
+}

@@ -124,10 +124,11 @@ async fn authorization_code(
     app.grants
         .create_grant(&grant, refresh.as_ref().map(|(_, r)| r))
         .await?;
-    // A reuse racing this redemption may have marked the grant before the row existed.
+    // A reuse racing this redemption may have marked the grant before the row existed:
+    // revoke it now. This redemption still answers 200, exactly as when the reuse comes
+    // after it; the tokens it returns are already dead.
     if app.ephemeral.is_grant_marked_revoked(&grant.id).await? {
         app.grants.revoke_grant(&grant.id, now).await?;
-        return Err(ApiError::invalid_grant("the code was already used"));
     }
     app.audit(
         AuditEvent::now(AuditKind::TokensIssued)
