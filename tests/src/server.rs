@@ -63,6 +63,10 @@ pub struct Setup {
     pub main: String,
     /// Client files by name.
     pub clients: Vec<(String, String)>,
+    /// Rewrites the database URL the server uses (e.g. through a proxy).
+    pub database_url: Option<fn(&str) -> String>,
+    /// The Redis URL the server uses instead of the test Redis.
+    pub redis_url: Option<String>,
 }
 
 impl Default for Setup {
@@ -87,6 +91,8 @@ acr_values = ["urn:test:acr:customer"]
                 .into_iter()
                 .map(|(n, c)| (n.to_owned(), c))
                 .collect(),
+            database_url: None,
+            redis_url: None,
         }
     }
 }
@@ -122,7 +128,8 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let issuer = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
         let (db_url, db_dir) = fresh_database(backend).await;
-        let (config, dir) = write_config(backend, &setup, &issuer, &db_url);
+        let served_url = setup.database_url.map(|f| f(&db_url)).unwrap_or_else(|| db_url.clone());
+        let (config, dir) = write_config(backend, &setup, &issuer, &served_url);
         let config = Arc::new(config);
         let sql = SqlStore::connect(&db_url, 5).await.expect("connect");
         let cfg = config.clone();
@@ -180,7 +187,7 @@ fn write_config(backend: Backend, setup: &Setup, issuer: &str, db_url: &str) -> 
     if backend == Backend::Postgres {
         main.push_str(&format!(
             "[redis]\nurl = \"{}\"\nkey_prefix = \"{}\"\n\n",
-            redis_url(),
+            setup.redis_url.clone().unwrap_or_else(redis_url),
             redis_prefix()
         ));
     }

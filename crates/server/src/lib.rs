@@ -6,7 +6,8 @@ pub mod accounts_csv;
 use anyhow::Context;
 use portvakt_core::config::{Config, Profile};
 use portvakt_core::ephemeral::Ephemeral;
-use portvakt_core::ports::{AccountRepo, EphemeralStore};
+use portvakt_core::ports::{AccountRepo, EphemeralStore, KeyRepo};
+use portvakt_core::time::UnixTime;
 use portvakt_store::{MemoryStore, RedisStore, SqlStore};
 use portvakt_web::hashing::PasswordHasher;
 use portvakt_web::keys::KeyCache;
@@ -135,6 +136,31 @@ async fn import_demo_accounts(
     let report = accounts_csv::import(&path, sql, hasher).await?;
     tracing::info!(created = report.created, file = %path.display(), "imported demo accounts");
     Ok(())
+}
+
+/// `portvakt keys rotate`: publishes a new key per configured algorithm now, signing
+/// after `keys.activation_delay_secs`; the keys it replaces stay published until every
+/// token they signed has expired (S17).
+pub async fn rotate_keys(config: &Config, sql: &SqlStore) -> anyhow::Result<portvakt_jose::RotationPlan> {
+    let now = UnixTime::now();
+    let t = &config.settings.tokens;
+    // Clients may only shorten lifetimes, so the deployment's longest bounds them all;
+    // a minute more covers clock skew.
+    let longest = t.id_token_ttl_secs.max(t.access_token_ttl_secs) + 60;
+    let plan = portvakt_jose::plan_rotation(
+        &sql.list_keys(now).await?,
+        &config.settings.keys.algorithms,
+        now,
+        Duration::from_secs(config.settings.keys.activation_delay_secs),
+        Duration::from_secs(longest),
+    )?;
+    for k in &plan.new_keys {
+        sql.insert_key(k).await?;
+    }
+    for (kid, retired, expires) in &plan.retire {
+        sql.retire_key(kid, *retired, *expires).await?;
+    }
+    Ok(plan)
 }
 
 /// Serves until the process is stopped.

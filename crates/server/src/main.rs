@@ -17,7 +17,6 @@ use portvakt_web::hashing::PasswordHasher;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Portvakt, an OpenID Connect provider for Swedish services.
 #[derive(Parser)]
@@ -220,23 +219,11 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Rotate => {
-            let t = &config.settings.tokens;
-            // Retired keys stay published until every token they signed has expired,
-            // whatever lifetime a client has (clients may only shorten these).
-            let longest = t.id_token_ttl_secs.max(t.access_token_ttl_secs) + 60;
-            let plan = portvakt_jose::plan_rotation(
-                &sql.list_keys(now).await?,
-                &config.settings.keys.algorithms,
-                now,
-                Duration::from_secs(config.settings.keys.activation_delay_secs),
-                Duration::from_secs(longest),
-            )?;
+            let plan = portvakt::rotate_keys(config, &sql).await?;
             for k in &plan.new_keys {
-                sql.insert_key(k).await?;
                 println!("published {} key {} (signs from {})", k.alg, k.kid, k.active_from.0);
             }
             for (kid, retired, expires) in &plan.retire {
-                sql.retire_key(kid, *retired, *expires).await?;
                 println!("key {kid} signs until {} and is published until {}", retired.0, expires.0);
             }
         }

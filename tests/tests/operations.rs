@@ -1,0 +1,196 @@
+//! Discovery, JWKS, key rotation, configuration errors and backend outages.
+
+use portvakt_core::config;
+use portvakt_tests::browser::Browser;
+use portvakt_tests::proxy::Proxy;
+use portvakt_tests::rp::{REDIRECT, Rp};
+use portvakt_tests::server::{SECRET, Setup, TestServer};
+use portvakt_tests::{Backend, on_both_backends, postgres_url, redis_url};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+async fn json(url: &str) -> (reqwest::header::HeaderMap, Value) {
+    let r = reqwest::get(url).await.expect("get");
+    assert_eq!(r.status(), 200, "{url}");
+    let h = r.headers().clone();
+    (h, r.json().await.expect("json"))
+}
+
+/// oidcc-discovery-endpoint-verification and the JWKS checks of every flow module.
+async fn discovery_and_jwks(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (h, d) = json(&server.url("/.well-known/openid-configuration")).await;
+    assert!(h["content-type"].to_str().expect("ct").starts_with("application/json"));
+    assert_eq!(d["issuer"], server.issuer.as_str());
+    for endpoint in ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "introspection_endpoint", "revocation_endpoint"] {
+        assert!(d[endpoint].as_str().expect(endpoint).starts_with(&server.issuer), "{endpoint}");
+    }
+    let has = |key: &str, value: &str| d[key].as_array().expect(key).iter().any(|v| v == value);
+    assert!(has("response_types_supported", "code"));
+    assert_eq!(d["response_types_supported"].as_array().map(Vec::len), Some(1));
+    assert!(has("subject_types_supported", "public"));
+    assert!(has("id_token_signing_alg_values_supported", "RS256"));
+    assert!(!has("id_token_signing_alg_values_supported", "none"));
+    assert!(has("token_endpoint_auth_methods_supported", "client_secret_basic"));
+    assert!(has("token_endpoint_auth_methods_supported", "client_secret_post"));
+    assert!(has("token_endpoint_auth_methods_supported", "private_key_jwt"));
+    assert!(has("scopes_supported", "openid"));
+    assert!(has("acr_values_supported", "urn:portvakt:acr:password"));
+    assert!(has("ui_locales_supported", "sv") && has("ui_locales_supported", "en"));
+    assert_eq!(d["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(d["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(d["claims_parameter_supported"], true);
+    assert_eq!(d["request_parameter_supported"], false);
+    assert!(d["claims_supported"].is_array());
+    assert!(d.get("request_object_signing_alg_values_supported").is_none());
+    let (h, jwks) = json(&server.url("/jwks.json")).await;
+    assert_eq!(h["content-type"], "application/jwk-set+json");
+    let keys = jwks["keys"].as_array().expect("keys");
+    assert_eq!(keys.len(), 4, "one key per configured algorithm");
+    let kids: BTreeSet<&str> = keys.iter().map(|k| k["kid"].as_str().expect("kid")).collect();
+    assert_eq!(kids.len(), keys.len(), "kids are distinct");
+    for k in keys {
+        assert_eq!(k["use"], "sig");
+        assert!(k["alg"].is_string() && k["kty"].is_string());
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(k.get(private).is_none(), "JWKS leaks {private}");
+        }
+    }
+    // Health for load balancers.
+    assert_eq!(reqwest::get(server.url("/healthz")).await.expect("healthz").status(), 200);
+    assert_eq!(reqwest::get(server.url("/readyz")).await.expect("readyz").status(), 200);
+}
+
+fn kid_of(jwt: &str) -> String {
+    use base64::Engine;
+    let h: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(jwt.split('.').next().expect("header"))
+            .expect("b64"),
+    )
+    .expect("json");
+    h["kid"].as_str().expect("kid").to_owned()
+}
+
+/// S17 and oidcc-server-rotate-keys: a rotated key is published before it signs, and the
+/// old one stays published; a running server picks both up without a restart.
+async fn key_rotation(backend: Backend) {
+    let mut setup = Setup::default();
+    setup.main = setup.main.replace(
+        "activation_delay_secs = 3600",
+        "activation_delay_secs = 3\nreload_secs = 1",
+    );
+    let server = TestServer::start_with(backend, setup).await;
+    server.add_user("anna", "Losenord-1").await;
+    let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
+    let id_token_kid = || async {
+        let (_, t) = portvakt_tests::flow::tokens(&server, &rp, &[], "anna", "Losenord-1").await;
+        kid_of(&openidconnect::TokenResponse::id_token(&t).expect("id").to_string())
+    };
+    let old = id_token_kid().await;
+    let plan = portvakt::rotate_keys(&server.config, &server.sql).await.expect("rotate");
+    let new = plan.new_keys.iter().find(|k| k.alg == "RS256").expect("new RS256").kid.clone();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, jwks) = json(&server.url("/jwks.json")).await;
+    let published: Vec<&str> = jwks["keys"].as_array().expect("keys").iter().map(|k| k["kid"].as_str().expect("kid")).collect();
+    assert!(published.contains(&old.as_str()) && published.contains(&new.as_str()), "both published before activation");
+    assert_eq!(id_token_kid().await, old, "the new key does not sign before its activation");
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert_eq!(id_token_kid().await, new, "after activation the new key signs");
+    let (_, jwks) = json(&server.url("/jwks.json")).await;
+    assert!(jwks["keys"].as_array().expect("keys").iter().any(|k| k["kid"] == old.as_str()), "the old key stays published");
+}
+
+on_both_backends!(discovery_and_jwks, key_rotation);
+
+/// `check-config`: every problem names its file and key, and all are reported together.
+#[test]
+fn configuration_errors_name_file_and_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("portvakt.toml"),
+        "issuer = \"http://example.se/\"\n[keys]\nalgorithms = [\"ES256\", \"HS256\"]\n",
+    )
+    .expect("write");
+    std::fs::create_dir(dir.path().join("clients")).expect("dir");
+    std::fs::write(
+        dir.path().join("clients/bad.toml"),
+        "client_id = \"bad\"\ndisplay_name = \"Bad\"\nclient_secret = \"s\"\nredirect_uris = [\"http://rp.example/cb\"]\nacr_values = [\"urn:nobody\"]\nscopes = [\"email\"]\n",
+    )
+    .expect("write");
+    let errors = config::load(&dir.path().join("portvakt.toml")).expect_err("invalid");
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let expect = |file: &str, key: &str| {
+        assert!(
+            errors.iter().any(|e| e.file.ends_with(file) && e.key == key),
+            "no error for {file} {key} in {text:#?}"
+        );
+    };
+    expect("portvakt.toml", "issuer");
+    expect("portvakt.toml", "keys.algorithms");
+    expect("bad.toml", "redirect_uris[0]");
+    expect("bad.toml", "acr_values");
+    expect("bad.toml", "scopes");
+    // An unknown key is refused with its name.
+    std::fs::write(dir.path().join("portvakt.toml"), "issuer = \"http://localhost:1\"\ncolour = 1\n").expect("write");
+    let errors = config::load(&dir.path().join("portvakt.toml")).expect_err("unknown key");
+    assert!(errors.iter().any(|e| e.message.contains("colour")), "{errors:?}");
+}
+
+/// S46: with Redis or PostgreSQL gone, pages answer 503 and the token endpoint
+/// `temporarily_unavailable`; nothing half-done. The backends come back by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_or_redis_down_fails_closed() {
+    let redis_target = redis_url().trim_start_matches("redis://").trim_end_matches('/').to_owned();
+    let redis_proxy = Proxy::start(redis_target).await;
+    let mut setup = Setup::default();
+    setup.redis_url = Some(format!("redis://127.0.0.1:{}", redis_proxy.port));
+    let server = TestServer::start_with(Backend::Postgres, setup).await;
+    server.add_user("anna", "Losenord-1").await;
+    let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
+    let flow = rp.start(&[], &[]);
+    let browser = Browser::new();
+    let page = browser.open_login(flow.url.as_str()).await;
+    redis_proxy.cut();
+    let r = browser.http.get(flow.url.as_str()).send().await.expect("authorize");
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.expect("html").contains("tillfälligt otillgänglig"));
+    let (status, _) = browser.submit(&page, &[("username", "anna"), ("password", "Losenord-1")]).await;
+    assert_eq!(status, 503, "no code is issued without the store");
+    let r = reqwest::Client::new()
+        .post(server.url("/token"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", REDIRECT)])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.json::<Value>().await.expect("json")["error"], "temporarily_unavailable");
+    assert_eq!(reqwest::get(server.url("/readyz")).await.expect("readyz").status(), 503);
+
+    // PostgreSQL through a proxy that is then cut.
+    let pg_target = postgres_url().rsplit('@').next().expect("host").to_owned();
+    let pg_proxy = Proxy::start(pg_target.clone()).await;
+    static PG_PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    PG_PORT.set(pg_proxy.port).expect("once");
+    let mut setup = Setup::default();
+    setup.database_url = Some(|url| {
+        let port = PG_PORT.get().expect("port");
+        url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{port}"), 1)
+    });
+    let server = TestServer::start_with(Backend::Postgres, setup).await;
+    let flow = rp_flow(&server).await;
+    let browser = Browser::new();
+    let page = browser.open_login(&flow).await;
+    pg_proxy.cut();
+    let (status, _) = browser.submit(&page, &[("username", "anna"), ("password", "Losenord-1")]).await;
+    assert_eq!(status, 503, "a login needing the database fails closed");
+    assert_eq!(reqwest::get(server.url("/readyz")).await.expect("readyz").status(), 503);
+}
+
+async fn rp_flow(server: &TestServer) -> String {
+    let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
+    rp.start(&[], &[]).url.to_string()
+}
