@@ -191,12 +191,12 @@ fn write_config(backend: Backend, setup: &Setup, issuer: &str, db_url: &str) -> 
             redis_prefix()
         ));
     }
-    main.push_str(&setup.main);
+    main.push_str(&setup.main.replace("{issuer}", issuer));
     std::fs::write(dir.path().join("portvakt.toml"), main).expect("write main");
     let clients: PathBuf = dir.path().join("clients");
     std::fs::create_dir(&clients).expect("clients dir");
     for (name, text) in &setup.clients {
-        std::fs::write(clients.join(name), text).expect("write client");
+        std::fs::write(clients.join(name), text.replace("{issuer}", issuer)).expect("write client");
     }
     let config = config::load(&dir.path().join("portvakt.toml")).unwrap_or_else(|errors| {
         panic!("test configuration invalid: {errors:#?}");

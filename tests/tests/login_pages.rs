@@ -148,7 +148,7 @@ async fn page_headers_and_cookie(backend: Backend) {
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["cache-control"], "no-store");
     // Labels and autocomplete for every input (plain HTML, no JavaScript needed).
     assert!(page.html.contains(r#"<label for="username">Användarnamn</label>"#));

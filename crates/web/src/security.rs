@@ -18,7 +18,9 @@ pub async fn headers(https: bool, req: Request, next: Next) -> Response {
     ));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // same-origin: login URLs (which carry a transaction id) never leave as a Referer,
+    // while our own form POSTs keep a real Origin header.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
@@ -72,22 +74,58 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// True when a form POST comes from our own pages: `Sec-Fetch-Site` (if sent) is
-/// same-origin, and `Origin` (if sent) is the issuer's origin. Clients that send
-/// neither (old browsers, test tools) fall back on the CSRF token alone.
+/// True when a form POST comes from our own pages (S25, on top of the CSRF token).
+/// `Sec-Fetch-Site` decides when the browser sends it (every current browser does);
+/// otherwise `Origin`, when sent, must be the issuer's origin. A browser may send
+/// `Origin: null` under a strict referrer policy, so `Sec-Fetch-Site` comes first.
+/// Clients that send neither (old browsers, test tools) rely on the CSRF token alone.
 pub fn is_same_origin_post(headers: &HeaderMap, issuer: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+        return site == "same-origin" || site == "none";
     }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let expected = url::Url::parse(issuer)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default();
-        if origin != expected {
-            return false;
-        }
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => url::Url::parse(issuer)
+            .map(|u| u.origin().ascii_serialization() == origin)
+            .unwrap_or(false),
+        None => true,
     }
-    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_checks() {
+        let issuer = "https://login.example.se";
+        assert!(is_same_origin_post(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]), issuer));
+        assert!(!is_same_origin_post(&headers(&[("sec-fetch-site", "cross-site")]), issuer));
+        assert!(!is_same_origin_post(&headers(&[("sec-fetch-site", "same-site")]), issuer));
+        assert!(is_same_origin_post(&headers(&[("origin", "https://login.example.se")]), issuer));
+        assert!(!is_same_origin_post(&headers(&[("origin", "https://evil.example")]), issuer));
+        assert!(!is_same_origin_post(&headers(&[("origin", "null")]), issuer));
+        assert!(is_same_origin_post(&headers(&[]), issuer));
+    }
+
+    #[test]
+    fn cookie_is_host_prefixed_and_secure_on_https() {
+        let mut settings: Settings = toml::from_str("issuer = \"https://login.example.se\"").expect("settings");
+        let c = browser_cookie(&settings, "v");
+        assert!(c.starts_with("__Host-portvakt-browser=v;"), "{c}");
+        for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(c.contains(part), "{c}");
+        }
+        assert!(!c.contains("Domain"), "__Host- cookies have no Domain");
+        settings.issuer = "http://localhost:8080".into();
+        let c = browser_cookie(&settings, "v");
+        assert!(c.starts_with("portvakt-browser=v;") && !c.contains("Secure"), "{c}");
+    }
 }

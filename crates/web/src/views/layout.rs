@@ -34,7 +34,7 @@ pub fn render(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 title { (frame.title) }
                 link rel="stylesheet" href="/assets/portvakt.css";
                 @if !brand.is_empty() {

@@ -1,0 +1,128 @@
+//! Real-browser test: Debian's headless Chromium, driven through ChromeDriver, signs in
+//! through the built-in demo relying party and the hosted login page, with JavaScript
+//! irrelevant (the pages have none) and cookies as a browser really handles them.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (packages chromium and
+//! chromium-driver, installed by .ci/run); it fails, never skips, without them.
+
+use fantoccini::{ClientBuilder, Locator};
+use portvakt_tests::Backend;
+use portvakt_tests::server::{Setup, TestServer};
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn chromedriver() -> (Driver, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let child = Command::new("/usr/bin/chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is required: apt-get install chromium chromium-driver (see .ci/run)");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/status")).await.is_ok() {
+            return (Driver(child), url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_person_signs_in_with_chromium() {
+    let mut setup = Setup::default();
+    setup.main.push_str("\n[demo]\nrelying_party = true\n");
+    setup.clients.push((
+        "demo.toml".into(),
+        r##"client_id = "demo"
+display_name = "Demotjänsten"
+client_secret = "demo-secret-0123456789"
+redirect_uris = ["{issuer}/demo/callback"]
+acr_values = ["urn:test:acr:customer", "urn:portvakt:acr:password"]
+scopes = ["openid", "profile", "email", "phone", "https://id.oidc.se/scope/naturalPersonNumber"]
+help_text = { sv = "Vid frågor kontakta expeditionen.", en = "Questions? Contact the office." }
+branding = { color = "#c8102e" }
+"##
+        .into(),
+    ));
+    let server = TestServer::start_with(Backend::Sqlite, setup).await;
+    server
+        .add_account(
+            |a| {
+                a.username = Some("anna".into());
+                a.customer_number = Some("100200".into());
+            },
+            "Losenord-1",
+        )
+        .await;
+    let (_driver, driver_url) = chromedriver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1000,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let browser = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .expect("connect to chromedriver");
+    let run = async {
+        browser.goto(&server.url("/demo")).await.expect("demo page");
+        browser
+            .find(Locator::LinkText("Logga in – Demotjänsten"))
+            .await
+            .expect("demo client link")
+            .click()
+            .await
+            .expect("click");
+        // The login page: the customer-number tab first, as the client lists it.
+        let heading = browser.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
+        assert_eq!(heading, "Logga in till Demotjänsten");
+        let tab = browser.find(Locator::Css("nav.tabs a[aria-current=page]")).await.expect("tab");
+        assert_eq!(tab.text().await.expect("tab text"), "Kundnummer");
+        assert!(browser.source().await.expect("html").contains("Vid frågor kontakta expeditionen."));
+        // A wrong password first: the error is shown, linked to the form.
+        browser.find(Locator::Id("username")).await.expect("field").send_keys("100200").await.expect("type");
+        browser.find(Locator::Id("password")).await.expect("field").send_keys("fel").await.expect("type");
+        browser.find(Locator::Css("button[value=submit]")).await.expect("button").click().await.expect("click");
+        let error = browser.find(Locator::Id("form-error")).await.expect("error").text().await.expect("text");
+        assert_eq!(error, "Fel kundnummer eller lösenord.");
+        let kept = browser.find(Locator::Id("username")).await.expect("field").prop("value").await.expect("value");
+        assert_eq!(kept.as_deref(), Some("100200"));
+        browser.find(Locator::Id("password")).await.expect("field").send_keys("Losenord-1").await.expect("type");
+        browser.find(Locator::Css("button[value=submit]")).await.expect("button").click().await.expect("click");
+        // Back at the demo RP with a decoded ID token.
+        let page = browser.source().await.expect("html");
+        assert!(page.contains("Inloggad"), "{page}");
+        assert!(page.contains("urn:test:acr:customer"), "the ID token names the acr satisfied");
+        assert!(page.contains("test@example.se"), "userinfo is shown");
+        let png = browser.screenshot().await.expect("screenshot");
+        std::fs::write(std::env::temp_dir().join("portvakt-demo-result.png"), png).expect("save screenshot");
+    };
+    run.await;
+    browser.close().await.expect("close");
+}
