@@ -87,7 +87,11 @@ enum AuditEvents {
     Detail,
 }
 
-fn unique_index(name: &str, table: impl IntoIden + 'static, col: impl IntoIden + 'static) -> IndexCreateStatement {
+fn unique_index(
+    name: &str,
+    table: impl IntoIden + 'static,
+    col: impl IntoIden + 'static,
+) -> IndexCreateStatement {
     Index::create()
         .name(name)
         .table(table)
@@ -96,7 +100,11 @@ fn unique_index(name: &str, table: impl IntoIden + 'static, col: impl IntoIden +
         .to_owned()
 }
 
-fn index(name: &str, table: impl IntoIden + 'static, col: impl IntoIden + 'static) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden + 'static,
+    col: impl IntoIden + 'static,
+) -> IndexCreateStatement {
     Index::create().name(name).table(table).col(col).to_owned()
 }
 
@@ -106,7 +114,12 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Accounts::Table)
-                .col(ColumnDef::new(Accounts::Id).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Accounts::Id)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Accounts::Username).string().null())
                 .col(ColumnDef::new(Accounts::Personnummer).string().null())
                 .col(ColumnDef::new(Accounts::CustomerNumber).string().null())
@@ -115,9 +128,19 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(Accounts::GivenName).string().null())
                 .col(ColumnDef::new(Accounts::FamilyName).string().null())
                 .col(ColumnDef::new(Accounts::Email).string().null())
-                .col(ColumnDef::new(Accounts::EmailVerified).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(Accounts::EmailVerified)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .col(ColumnDef::new(Accounts::Phone).string().null())
-                .col(ColumnDef::new(Accounts::PhoneVerified).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(Accounts::PhoneVerified)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .col(ColumnDef::new(Accounts::PasswordHash).string().null())
                 .col(ColumnDef::new(Accounts::PinHash).string().null())
                 .col(ColumnDef::new(Accounts::LockedAt).big_integer().null())
@@ -126,20 +149,56 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique_index("ux_accounts_username", Accounts::Table, Accounts::Username)).await?;
-        m.create_index(unique_index("ux_accounts_personnummer", Accounts::Table, Accounts::Personnummer)).await?;
-        m.create_index(unique_index("ux_accounts_customer_number", Accounts::Table, Accounts::CustomerNumber)).await?;
-        m.create_index(unique_index("ux_accounts_org_number", Accounts::Table, Accounts::OrgNumber)).await?;
-        m.create_index(index("ix_accounts_email", Accounts::Table, Accounts::Email)).await?;
-        m.create_index(index("ix_accounts_phone", Accounts::Table, Accounts::Phone)).await?;
+        m.create_index(unique_index(
+            "ux_accounts_username",
+            Accounts::Table,
+            Accounts::Username,
+        ))
+        .await?;
+        m.create_index(unique_index(
+            "ux_accounts_personnummer",
+            Accounts::Table,
+            Accounts::Personnummer,
+        ))
+        .await?;
+        m.create_index(unique_index(
+            "ux_accounts_customer_number",
+            Accounts::Table,
+            Accounts::CustomerNumber,
+        ))
+        .await?;
+        m.create_index(unique_index(
+            "ux_accounts_org_number",
+            Accounts::Table,
+            Accounts::OrgNumber,
+        ))
+        .await?;
+        m.create_index(index("ix_accounts_email", Accounts::Table, Accounts::Email))
+            .await?;
+        m.create_index(index("ix_accounts_phone", Accounts::Table, Accounts::Phone))
+            .await?;
 
         m.create_table(
             Table::create()
                 .table(PasswordHistory::Table)
-                .col(ColumnDef::new(PasswordHistory::Id).big_integer().not_null().auto_increment().primary_key())
-                .col(ColumnDef::new(PasswordHistory::AccountId).string().not_null())
+                .col(
+                    ColumnDef::new(PasswordHistory::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(PasswordHistory::AccountId)
+                        .string()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(PasswordHistory::Hash).string().not_null())
-                .col(ColumnDef::new(PasswordHistory::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(PasswordHistory::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_password_history_account")
@@ -150,7 +209,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_password_history_account", PasswordHistory::Table, PasswordHistory::AccountId)).await?;
+        m.create_index(index(
+            "ix_password_history_account",
+            PasswordHistory::Table,
+            PasswordHistory::AccountId,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -177,16 +241,31 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_grants_account", Grants::Table, Grants::AccountId)).await?;
-        m.create_index(index("ix_grants_sid", Grants::Table, Grants::Sid)).await?;
+        m.create_index(index("ix_grants_account", Grants::Table, Grants::AccountId))
+            .await?;
+        m.create_index(index("ix_grants_sid", Grants::Table, Grants::Sid))
+            .await?;
 
         m.create_table(
             Table::create()
                 .table(RefreshTokens::Table)
-                .col(ColumnDef::new(RefreshTokens::TokenHash).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(RefreshTokens::TokenHash)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(RefreshTokens::GrantId).string().not_null())
-                .col(ColumnDef::new(RefreshTokens::CreatedAt).big_integer().not_null())
-                .col(ColumnDef::new(RefreshTokens::ExpiresAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(RefreshTokens::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(RefreshTokens::ExpiresAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(RefreshTokens::UsedAt).big_integer().null())
                 .foreign_key(
                     ForeignKey::create()
@@ -198,16 +277,34 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_refresh_tokens_grant", RefreshTokens::Table, RefreshTokens::GrantId)).await?;
+        m.create_index(index(
+            "ix_refresh_tokens_grant",
+            RefreshTokens::Table,
+            RefreshTokens::GrantId,
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
                 .table(SigningKeys::Table)
-                .col(ColumnDef::new(SigningKeys::Kid).string().not_null().primary_key())
+                .col(
+                    ColumnDef::new(SigningKeys::Kid)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(SigningKeys::Alg).string().not_null())
                 .col(ColumnDef::new(SigningKeys::PrivatePem).text().not_null())
-                .col(ColumnDef::new(SigningKeys::CreatedAt).big_integer().not_null())
-                .col(ColumnDef::new(SigningKeys::ActiveFrom).big_integer().not_null())
+                .col(
+                    ColumnDef::new(SigningKeys::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SigningKeys::ActiveFrom)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(SigningKeys::RetiredAt).big_integer().null())
                 .col(ColumnDef::new(SigningKeys::ExpiresAt).big_integer().null())
                 .to_owned(),
@@ -217,7 +314,13 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(AuditEvents::Table)
-                .col(ColumnDef::new(AuditEvents::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(AuditEvents::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(AuditEvents::At).big_integer().not_null())
                 .col(ColumnDef::new(AuditEvents::Kind).string().not_null())
                 .col(ColumnDef::new(AuditEvents::AccountId).string().null())
@@ -226,8 +329,18 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("ix_audit_events_at", AuditEvents::Table, AuditEvents::At)).await?;
-        m.create_index(index("ix_audit_events_account", AuditEvents::Table, AuditEvents::AccountId)).await?;
+        m.create_index(index(
+            "ix_audit_events_at",
+            AuditEvents::Table,
+            AuditEvents::At,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_audit_events_account",
+            AuditEvents::Table,
+            AuditEvents::AccountId,
+        ))
+        .await?;
         Ok(())
     }
 }

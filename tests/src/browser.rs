@@ -60,8 +60,17 @@ impl Browser {
 
     /// GETs the authorization URL and follows our redirect to the login page.
     pub async fn open_login(&self, authorize_url: &str) -> LoginPage {
-        let r = self.http.get(authorize_url).send().await.expect("authorize");
-        assert_eq!(r.status(), 303, "authorize should send the browser to the login page");
+        let r = self
+            .http
+            .get(authorize_url)
+            .send()
+            .await
+            .expect("authorize");
+        assert_eq!(
+            r.status(),
+            303,
+            "authorize should send the browser to the login page"
+        );
         let location = r.headers()[LOCATION].to_str().expect("location").to_owned();
         let base = url::Url::parse(authorize_url).expect("url");
         let url = base.join(&location).expect("join").to_string();
@@ -82,10 +91,17 @@ impl Browser {
 
     /// Posts the page's form with `fields`; returns the status and `Location`.
     pub async fn submit(&self, page: &LoginPage, fields: &[(&str, &str)]) -> (u16, String) {
-        let mut form: HashMap<&str, String> = fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        let mut form: HashMap<&str, String> =
+            fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         form.entry("csrf").or_insert_with(|| page.csrf());
         form.entry("action").or_insert_with(|| "submit".into());
-        let r = self.http.post(&page.url).form(&form).send().await.expect("post");
+        let r = self
+            .http
+            .post(&page.url)
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
         let status = r.status().as_u16();
         let location = r
             .headers()
@@ -103,11 +119,14 @@ impl Browser {
             .submit(&page, &[("username", username), ("password", password)])
             .await;
         assert_eq!(status, 303, "a credential POST answers 303");
-        url::Url::parse(&location).unwrap_or_else(|_| panic!("expected a redirect to the client, got {location}"))
+        url::Url::parse(&location)
+            .unwrap_or_else(|_| panic!("expected a redirect to the client, got {location}"))
     }
 }
 
 /// A query parameter of a URL.
 pub fn param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }

@@ -54,7 +54,10 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
                      Start it (see .ci/run) or set PORTVAKT_TEST_POSTGRES_URL."
                 )
             });
-            let name = format!("portvakt_t_{}", random_token(9).to_lowercase().replace(['-', '_'], "x"));
+            let name = format!(
+                "portvakt_t_{}",
+                random_token(9).to_lowercase().replace(['-', '_'], "x")
+            );
             db.execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
                 .expect("create test database");
@@ -138,8 +141,14 @@ pub mod flow {
         let callback = Browser::new()
             .sign_in(flow.url.as_str(), username, password)
             .await;
-        assert_eq!(param(&callback, "state").as_deref(), Some(flow.state.secret().as_str()));
-        assert_eq!(param(&callback, "iss").as_deref(), Some(server.issuer.as_str()));
+        assert_eq!(
+            param(&callback, "state").as_deref(),
+            Some(flow.state.secret().as_str())
+        );
+        assert_eq!(
+            param(&callback, "iss").as_deref(),
+            Some(server.issuer.as_str())
+        );
         (flow, callback)
     }
 
@@ -153,9 +162,22 @@ pub mod flow {
     ) -> (Flow, CoreTokenResponse) {
         let (flow, callback) = sign_in(server, rp, scopes, &[], username, password).await;
         let code = param(&callback, "code").expect("code");
-        let Flow { url, state, nonce, verifier } = flow;
+        let Flow {
+            url,
+            state,
+            nonce,
+            verifier,
+        } = flow;
         let tokens = rp.exchange(&code, verifier).await.expect("exchange");
         let verifier = openidconnect::PkceCodeVerifier::new(String::new());
-        (Flow { url, state, nonce, verifier }, tokens)
+        (
+            Flow {
+                url,
+                state,
+                nonce,
+                verifier,
+            },
+            tokens,
+        )
     }
 }

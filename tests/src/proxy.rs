@@ -31,7 +31,11 @@ impl Proxy {
                 list.lock().expect("lock").push(t);
             }
         });
-        Proxy { port, tasks, accept }
+        Proxy {
+            port,
+            tasks,
+            accept,
+        }
     }
 
     /// Cuts every connection and refuses new ones: the backend is "down".

@@ -126,9 +126,15 @@ impl TestServer {
     /// Starts a server with an adjusted setup.
     pub async fn start_with(backend: Backend, setup: Setup) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let issuer = format!("http://127.0.0.1:{}", listener.local_addr().expect("addr").port());
+        let issuer = format!(
+            "http://127.0.0.1:{}",
+            listener.local_addr().expect("addr").port()
+        );
         let (db_url, db_dir) = fresh_database(backend).await;
-        let served_url = setup.database_url.map(|f| f(&db_url)).unwrap_or_else(|| db_url.clone());
+        let served_url = setup
+            .database_url
+            .map(|f| f(&db_url))
+            .unwrap_or_else(|| db_url.clone());
         let (config, dir) = write_config(backend, &setup, &issuer, &served_url);
         let config = Arc::new(config);
         let sql = SqlStore::connect(&db_url, 5).await.expect("connect");
@@ -179,7 +185,12 @@ impl TestServer {
     }
 }
 
-fn write_config(backend: Backend, setup: &Setup, issuer: &str, db_url: &str) -> (Config, tempfile::TempDir) {
+fn write_config(
+    backend: Backend,
+    setup: &Setup,
+    issuer: &str,
+    db_url: &str,
+) -> (Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut main = format!(
         "issuer = \"{issuer}\"\nprofile = \"development\"\n\n[database]\nurl = \"{db_url}\"\n\n"

@@ -55,7 +55,10 @@ async fn untrusted_requests_get_a_page(backend: Backend) {
     for uri in variants {
         let r = get(&authorize_url(&server, &base(&[("redirect_uri", uri)]))).await;
         assert_eq!(r.status(), 400, "{uri}");
-        assert!(r.headers().get("location").is_none(), "{uri} must not redirect");
+        assert!(
+            r.headers().get("location").is_none(),
+            "{uri} must not redirect"
+        );
         let html = r.text().await.expect("html");
         assert!(html.contains("inte registrerad"), "{uri}: {html}");
     }
@@ -69,7 +72,11 @@ async fn untrusted_requests_get_a_page(backend: Backend) {
         assert!(r.headers().get("location").is_none(), "{what}");
     }
     // English when asked.
-    let r = get(&authorize_url(&server, &base(&[("client_id", "nobody"), ("ui_locales", "en")]))).await;
+    let r = get(&authorize_url(
+        &server,
+        &base(&[("client_id", "nobody"), ("ui_locales", "en")]),
+    ))
+    .await;
     assert!(r.text().await.expect("html").contains("not registered"));
 }
 
@@ -77,32 +84,76 @@ async fn untrusted_requests_get_a_page(backend: Backend) {
 async fn redirected_errors(backend: Backend) {
     let server = TestServer::start(backend).await;
     let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
-        ("missing response_type", base(&[("response_type", "")]), "invalid_request"),
-        ("token response_type", base(&[("response_type", "token")]), "unsupported_response_type"),
-        ("hybrid response_type", base(&[("response_type", "code id_token")]), "unsupported_response_type"),
-        ("request object", base(&[("request", "eyJhbGciOiJub25lIn0.e30.")]), "request_not_supported"),
-        ("request_uri", base(&[("request_uri", "https://rp.example/r")]), "request_uri_not_supported"),
-        ("plain PKCE", base(&[("code_challenge_method", "plain")]), "invalid_request"),
-        ("bad challenge", base(&[("code_challenge", "short")]), "invalid_request"),
+        (
+            "missing response_type",
+            base(&[("response_type", "")]),
+            "invalid_request",
+        ),
+        (
+            "token response_type",
+            base(&[("response_type", "token")]),
+            "unsupported_response_type",
+        ),
+        (
+            "hybrid response_type",
+            base(&[("response_type", "code id_token")]),
+            "unsupported_response_type",
+        ),
+        (
+            "request object",
+            base(&[("request", "eyJhbGciOiJub25lIn0.e30.")]),
+            "request_not_supported",
+        ),
+        (
+            "request_uri",
+            base(&[("request_uri", "https://rp.example/r")]),
+            "request_uri_not_supported",
+        ),
+        (
+            "plain PKCE",
+            base(&[("code_challenge_method", "plain")]),
+            "invalid_request",
+        ),
+        (
+            "bad challenge",
+            base(&[("code_challenge", "short")]),
+            "invalid_request",
+        ),
         ("no openid", base(&[("scope", "email")]), "invalid_scope"),
         ("prompt none", base(&[("prompt", "none")]), "login_required"),
-        ("prompt none+login", base(&[("prompt", "none login")]), "invalid_request"),
+        (
+            "prompt none+login",
+            base(&[("prompt", "none login")]),
+            "invalid_request",
+        ),
         ("bad max_age", base(&[("max_age", "-1")]), "invalid_request"),
-        ("bad claims", base(&[("claims", "{not json")]), "invalid_request"),
+        (
+            "bad claims",
+            base(&[("claims", "{not json")]),
+            "invalid_request",
+        ),
         (
             "essential acr unmet",
-            base(&[("claims", r#"{"id_token":{"acr":{"essential":true,"values":["urn:nobody"]}}}"#)]),
+            base(&[(
+                "claims",
+                r#"{"id_token":{"acr":{"essential":true,"values":["urn:nobody"]}}}"#,
+            )]),
             "unmet_authentication_requirements",
         ),
     ];
     for (name, params, error) in cases {
         let r = get(&authorize_url(&server, &params)).await;
         assert_eq!(r.status(), 303, "{name}");
-        let location = url::Url::parse(r.headers()["location"].to_str().expect("loc")).expect("url");
+        let location =
+            url::Url::parse(r.headers()["location"].to_str().expect("loc")).expect("url");
         assert!(location.as_str().starts_with(REDIRECT), "{name}");
         assert_eq!(param(&location, "error").as_deref(), Some(error), "{name}");
         assert_eq!(param(&location, "state").as_deref(), Some("xyz"), "{name}");
-        assert_eq!(param(&location, "iss").as_deref(), Some(server.issuer.as_str()), "{name}");
+        assert_eq!(
+            param(&location, "iss").as_deref(),
+            Some(server.issuer.as_str()),
+            "{name}"
+        );
         assert!(param(&location, "code").is_none(), "{name}");
         for (k, _) in location.query_pairs() {
             assert!(
@@ -111,17 +162,29 @@ async fn redirected_errors(backend: Backend) {
             );
         }
         let description = param(&location, "error_description").unwrap_or_default();
-        assert!(description.chars().all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\'), "{name}: {description}");
+        assert!(
+            description
+                .chars()
+                .all(|c| (' '..='~').contains(&c) && c != '"' && c != '\\'),
+            "{name}: {description}"
+        );
     }
     // No state sent: none returned.
-    let r = get(&authorize_url(&server, &base(&[("state", ""), ("prompt", "none")]))).await;
+    let r = get(&authorize_url(
+        &server,
+        &base(&[("state", ""), ("prompt", "none")]),
+    ))
+    .await;
     let location = url::Url::parse(r.headers()["location"].to_str().expect("loc")).expect("url");
     assert!(param(&location, "state").is_none());
     // A parameter sent twice.
     let twice = format!("{}&scope=openid", authorize_url(&server, &base(&[])));
     let r = get(&twice).await;
     let location = url::Url::parse(r.headers()["location"].to_str().expect("loc")).expect("url");
-    assert_eq!(param(&location, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        param(&location, "error").as_deref(),
+        Some("invalid_request")
+    );
 }
 
 /// A public client must send a PKCE challenge (S3).
@@ -129,14 +192,30 @@ async fn public_clients_need_pkce(backend: Backend) {
     let server = TestServer::start(backend).await;
     let r = get(&authorize_url(
         &server,
-        &base(&[("client_id", "spa"), ("code_challenge", ""), ("code_challenge_method", "")]),
+        &base(&[
+            ("client_id", "spa"),
+            ("code_challenge", ""),
+            ("code_challenge_method", ""),
+        ]),
     ))
     .await;
     let location = url::Url::parse(r.headers()["location"].to_str().expect("loc")).expect("url");
-    assert_eq!(param(&location, "error").as_deref(), Some("invalid_request"));
+    assert_eq!(
+        param(&location, "error").as_deref(),
+        Some("invalid_request")
+    );
     // A confidential client may skip PKCE.
-    let r = get(&authorize_url(&server, &base(&[("code_challenge", ""), ("code_challenge_method", "")]))).await;
-    assert!(r.headers()["location"].to_str().expect("loc").starts_with("/login/"));
+    let r = get(&authorize_url(
+        &server,
+        &base(&[("code_challenge", ""), ("code_challenge_method", "")]),
+    ))
+    .await;
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .expect("loc")
+            .starts_with("/login/")
+    );
 }
 
 /// acr_values in preference order pick the method and the acr returned; the claims
@@ -154,36 +233,83 @@ async fn acr_routing_and_claims(backend: Backend) {
         .await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     // The RP prefers the customer-number method: its tab comes first and is active.
-    let flow = rp.start(&[], &[("acr_values", "urn:unknown urn:test:acr:customer urn:portvakt:acr:password")]);
+    let flow = rp.start(
+        &[],
+        &[(
+            "acr_values",
+            "urn:unknown urn:test:acr:customer urn:portvakt:acr:password",
+        )],
+    );
     let browser = Browser::new();
     let page = browser.open_login(flow.url.as_str()).await;
     assert!(page.html.contains("Kundnummer"), "{}", page.html);
     let customer_tab = page.html.find("method=customer").expect("customer tab");
     let password_tab = page.html.find("method=password").expect("password tab");
-    assert!(customer_tab < password_tab, "tabs follow the RP's preference");
-    let (_, location) = browser.submit(&page, &[("username", "100200"), ("password", "Losenord-1")]).await;
+    assert!(
+        customer_tab < password_tab,
+        "tabs follow the RP's preference"
+    );
+    let (_, location) = browser
+        .submit(&page, &[("username", "100200"), ("password", "Losenord-1")])
+        .await;
     let callback = url::Url::parse(&location).expect("callback");
-    let t = rp.exchange(&param(&callback, "code").expect("code"), flow.verifier).await.expect("exchange");
-    let claims = t.id_token().expect("id").claims(&rp.client.id_token_verifier(), &flow.nonce).expect("claims");
-    assert_eq!(claims.auth_context_ref().map(|a| a.as_str()), Some("urn:test:acr:customer"));
+    let t = rp
+        .exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("exchange");
+    let claims = t
+        .id_token()
+        .expect("id")
+        .claims(&rp.client.id_token_verifier(), &flow.nonce)
+        .expect("claims");
+    assert_eq!(
+        claims.auth_context_ref().map(|a| a.as_str()),
+        Some("urn:test:acr:customer")
+    );
 
     // Switching tab to the password method satisfies the password acr.
-    let flow = rp.start(&[], &[("acr_values", "urn:test:acr:customer urn:portvakt:acr:password")]);
+    let flow = rp.start(
+        &[],
+        &[(
+            "acr_values",
+            "urn:test:acr:customer urn:portvakt:acr:password",
+        )],
+    );
     let page = browser.open_login(flow.url.as_str()).await;
     let password_page = browser.page(&format!("{}?method=password", page.url)).await;
     assert!(password_page.html.contains("Användarnamn"));
-    let (_, location) = browser.submit(&password_page, &[("username", "anna"), ("password", "Losenord-1")]).await;
+    let (_, location) = browser
+        .submit(
+            &password_page,
+            &[("username", "anna"), ("password", "Losenord-1")],
+        )
+        .await;
     let callback = url::Url::parse(&location).expect("callback");
-    let t = rp.exchange(&param(&callback, "code").expect("code"), flow.verifier).await.expect("exchange");
-    let claims = t.id_token().expect("id").claims(&rp.client.id_token_verifier(), &flow.nonce).expect("claims");
-    assert_eq!(claims.auth_context_ref().map(|a| a.as_str()), Some("urn:portvakt:acr:password"));
+    let t = rp
+        .exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("exchange");
+    let claims = t
+        .id_token()
+        .expect("id")
+        .claims(&rp.client.id_token_verifier(), &flow.nonce)
+        .expect("claims");
+    assert_eq!(
+        claims.auth_context_ref().map(|a| a.as_str()),
+        Some("urn:portvakt:acr:password")
+    );
 
     // oidcc-claims-essential and an essential acr that can be met; email via claims
     // lands in the ID token.
     let claims_param = r#"{"id_token":{"acr":{"essential":true,"value":"urn:portvakt:acr:password"},"email":null},"userinfo":{"name":{"essential":true}}}"#;
     let flow = rp.start(&[], &[("claims", claims_param)]);
-    let callback = browser.sign_in(flow.url.as_str(), "anna", "Losenord-1").await;
-    let t = rp.exchange(&param(&callback, "code").expect("code"), flow.verifier).await.expect("exchange");
+    let callback = browser
+        .sign_in(flow.url.as_str(), "anna", "Losenord-1")
+        .await;
+    let t = rp
+        .exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("exchange");
     let raw = t.id_token().expect("id").to_string();
     use base64::Engine;
     let payload: Value = serde_json::from_slice(
@@ -204,12 +330,17 @@ async fn acr_routing_and_claims(backend: Backend) {
         .await
         .expect("json");
     assert_eq!(info["name"], "Test Testsson");
-    assert!(info.get("email").is_none(), "email was asked for the ID token only");
+    assert!(
+        info.get("email").is_none(),
+        "email was asked for the ID token only"
+    );
 
     // oidcc-ensure-request-with-acr-values-succeeds with values the client does not use:
     // the request still succeeds with the client's default.
     let flow = rp.start(&[], &[("acr_values", "1 2")]);
-    let callback = browser.sign_in(flow.url.as_str(), "anna", "Losenord-1").await;
+    let callback = browser
+        .sign_in(flow.url.as_str(), "anna", "Losenord-1")
+        .await;
     assert!(param(&callback, "code").is_some());
 }
 

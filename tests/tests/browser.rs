@@ -100,28 +100,89 @@ branding = { color = "#c8102e" }
             .await
             .expect("click");
         // The login page: the customer-number tab first, as the client lists it.
-        let heading = browser.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
+        let heading = browser
+            .find(Locator::Css("h1"))
+            .await
+            .expect("h1")
+            .text()
+            .await
+            .expect("text");
         assert_eq!(heading, "Logga in till Demotjänsten");
-        let tab = browser.find(Locator::Css("nav.tabs a[aria-current=page]")).await.expect("tab");
+        let tab = browser
+            .find(Locator::Css("nav.tabs a[aria-current=page]"))
+            .await
+            .expect("tab");
         assert_eq!(tab.text().await.expect("tab text"), "Kundnummer");
-        assert!(browser.source().await.expect("html").contains("Vid frågor kontakta expeditionen."));
+        assert!(
+            browser
+                .source()
+                .await
+                .expect("html")
+                .contains("Vid frågor kontakta expeditionen.")
+        );
         // A wrong password first: the error is shown, linked to the form.
-        browser.find(Locator::Id("username")).await.expect("field").send_keys("100200").await.expect("type");
-        browser.find(Locator::Id("password")).await.expect("field").send_keys("fel").await.expect("type");
-        browser.find(Locator::Css("button[value=submit]")).await.expect("button").click().await.expect("click");
-        let error = browser.find(Locator::Id("form-error")).await.expect("error").text().await.expect("text");
+        browser
+            .find(Locator::Id("username"))
+            .await
+            .expect("field")
+            .send_keys("100200")
+            .await
+            .expect("type");
+        browser
+            .find(Locator::Id("password"))
+            .await
+            .expect("field")
+            .send_keys("fel")
+            .await
+            .expect("type");
+        browser
+            .find(Locator::Css("button[value=submit]"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("click");
+        let error = browser
+            .find(Locator::Id("form-error"))
+            .await
+            .expect("error")
+            .text()
+            .await
+            .expect("text");
         assert_eq!(error, "Fel kundnummer eller lösenord.");
-        let kept = browser.find(Locator::Id("username")).await.expect("field").prop("value").await.expect("value");
+        let kept = browser
+            .find(Locator::Id("username"))
+            .await
+            .expect("field")
+            .prop("value")
+            .await
+            .expect("value");
         assert_eq!(kept.as_deref(), Some("100200"));
-        browser.find(Locator::Id("password")).await.expect("field").send_keys("Losenord-1").await.expect("type");
-        browser.find(Locator::Css("button[value=submit]")).await.expect("button").click().await.expect("click");
+        browser
+            .find(Locator::Id("password"))
+            .await
+            .expect("field")
+            .send_keys("Losenord-1")
+            .await
+            .expect("type");
+        browser
+            .find(Locator::Css("button[value=submit]"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("click");
         // Back at the demo RP with a decoded ID token.
         let page = browser.source().await.expect("html");
         assert!(page.contains("Inloggad"), "{page}");
-        assert!(page.contains("urn:test:acr:customer"), "the ID token names the acr satisfied");
+        assert!(
+            page.contains("urn:test:acr:customer"),
+            "the ID token names the acr satisfied"
+        );
         assert!(page.contains("test@example.se"), "userinfo is shown");
         let png = browser.screenshot().await.expect("screenshot");
-        std::fs::write(std::env::temp_dir().join("portvakt-demo-result.png"), png).expect("save screenshot");
+        std::fs::write(std::env::temp_dir().join("portvakt-demo-result.png"), png)
+            .expect("save screenshot");
     };
     run.await;
     browser.close().await.expect("close");

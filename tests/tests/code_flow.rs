@@ -31,21 +31,36 @@ async fn happy_flow(backend: Backend) {
     let claims = id_token
         .claims(&rp.client.id_token_verifier(), &flow.nonce)
         .expect("the ID token verifies: signature, iss, aud, exp, nonce");
-    assert_eq!(claims.subject().as_str(), account.id.as_str(), "sub is the opaque account id");
+    assert_eq!(
+        claims.subject().as_str(),
+        account.id.as_str(),
+        "sub is the opaque account id"
+    );
     assert_eq!(
         claims.auth_context_ref().map(|a| a.as_str()),
         Some("urn:portvakt:acr:password")
     );
     assert_eq!(
-        claims.auth_method_refs().map(|v| v.iter().map(|a| a.as_str().to_owned()).collect::<Vec<_>>()),
+        claims
+            .auth_method_refs()
+            .map(|v| v.iter().map(|a| a.as_str().to_owned()).collect::<Vec<_>>()),
         Some(vec!["pwd".to_string()])
     );
     assert!(claims.auth_time().is_some());
-    assert!(claims.email().is_none(), "scope claims stay out of the ID token in the code flow");
+    assert!(
+        claims.email().is_none(),
+        "scope claims stay out of the ID token in the code flow"
+    );
     let raw = id_token.to_string();
     let header = jwt_part(&raw, 0);
-    assert_eq!(header["alg"], "RS256", "RS256 when the client registered no alg");
-    assert!(header["kid"].is_string(), "the ID token header names its key");
+    assert_eq!(
+        header["alg"], "RS256",
+        "RS256 when the client registered no alg"
+    );
+    assert!(
+        header["kid"].is_string(),
+        "the ID token header names its key"
+    );
     let payload = jwt_part(&raw, 1);
     assert_eq!(payload["azp"], "rp");
     assert!(payload["sid"].is_string());
@@ -59,7 +74,10 @@ async fn happy_flow(backend: Backend) {
     assert!(tokens.refresh_token().is_some());
     let info: UserInfoClaims<EmptyAdditionalClaims, CoreGenderClaim> = rp
         .client
-        .user_info(tokens.access_token().clone(), Some(claims.subject().clone()))
+        .user_info(
+            tokens.access_token().clone(),
+            Some(claims.subject().clone()),
+        )
         .expect("userinfo endpoint")
         .request_async(&rp.http)
         .await
@@ -75,11 +93,23 @@ async fn no_nonce(backend: Backend) {
     server.add_user("anna", "Losenord-1").await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     let flow = rp.start(&[], &[]);
-    let url = flow.url.as_str().split('&').filter(|p| !p.starts_with("nonce=")).collect::<Vec<_>>().join("&");
+    let url = flow
+        .url
+        .as_str()
+        .split('&')
+        .filter(|p| !p.starts_with("nonce="))
+        .collect::<Vec<_>>()
+        .join("&");
     let callback = Browser::new().sign_in(&url, "anna", "Losenord-1").await;
-    let tokens = rp.exchange(&param(&callback, "code").expect("code"), flow.verifier).await.expect("exchange");
+    let tokens = rp
+        .exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("exchange");
     let payload = jwt_part(&tokens.id_token().expect("id").to_string(), 1);
-    assert!(payload.get("nonce").is_none(), "no nonce sent, none returned");
+    assert!(
+        payload.get("nonce").is_none(),
+        "no nonce sent, none returned"
+    );
 }
 
 /// oidcc-scope-profile/-phone/-all, the Swedish naturalPersonNumber scope, and a
@@ -91,7 +121,8 @@ async fn scopes_algorithms_and_signed_userinfo(backend: Backend) {
             |a| {
                 a.username = Some("anna".into());
                 a.personnummer = Some(
-                    portvakt_core::identity::Personnummer::parse("9001010017", (2026, 1, 1)).expect("pnr"),
+                    portvakt_core::identity::Personnummer::parse("9001010017", (2026, 1, 1))
+                        .expect("pnr"),
                 );
             },
             "Losenord-1",
@@ -101,7 +132,12 @@ async fn scopes_algorithms_and_signed_userinfo(backend: Backend) {
     let (_, t) = tokens(
         &server,
         &rp,
-        &["profile", "email", "phone", "https://id.oidc.se/scope/naturalPersonNumber"],
+        &[
+            "profile",
+            "email",
+            "phone",
+            "https://id.oidc.se/scope/naturalPersonNumber",
+        ],
         "anna",
         "Losenord-1",
     )
@@ -121,22 +157,40 @@ async fn scopes_algorithms_and_signed_userinfo(backend: Backend) {
         .json()
         .await
         .expect("json");
-    for claim in ["name", "given_name", "family_name", "email", "phone_number", "phone_number_verified"] {
-        assert!(info.get(claim).is_some(), "{claim} missing from userinfo: {info}");
+    for claim in [
+        "name",
+        "given_name",
+        "family_name",
+        "email",
+        "phone_number",
+        "phone_number_verified",
+    ] {
+        assert!(
+            info.get(claim).is_some(),
+            "{claim} missing from userinfo: {info}"
+        );
     }
     assert!(info["updated_at"].is_number());
 
-    let rp2 = Rp::discover(&server.issuer, "rp2", Some(SECRET)).await.with_post_auth();
+    let rp2 = Rp::discover(&server.issuer, "rp2", Some(SECRET))
+        .await
+        .with_post_auth();
     let flow = rp2.start(&[], &[]);
-    let callback = Browser::new().sign_in(flow.url.as_str(), "anna", "Losenord-1").await;
-    let t2 = rp2.exchange(&param(&callback, "code").expect("code"), flow.verifier).await.expect("post auth");
+    let callback = Browser::new()
+        .sign_in(flow.url.as_str(), "anna", "Losenord-1")
+        .await;
+    let t2 = rp2
+        .exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("post auth");
     let id = t2.id_token().expect("id");
     assert_eq!(jwt_part(&id.to_string(), 0)["alg"], "ES256");
     let verifier = rp2
         .client
         .id_token_verifier()
         .set_allowed_algs(vec![CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
-    id.claims(&verifier, &flow.nonce).expect("ES256 ID token verifies against the JWKS");
+    id.claims(&verifier, &flow.nonce)
+        .expect("ES256 ID token verifies against the JWKS");
     let signed = http
         .get(server.url("/userinfo"))
         .bearer_auth(t2.access_token().secret())
@@ -158,10 +212,25 @@ async fn userinfo_methods(backend: Backend) {
     let (_, t) = tokens(&server, &rp, &[], "anna", "Losenord-1").await;
     let at = t.access_token().secret();
     let http = reqwest::Client::new();
-    let header = http.post(server.url("/userinfo")).bearer_auth(at).send().await.expect("post header");
+    let header = http
+        .post(server.url("/userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .expect("post header");
     assert_eq!(header.status(), 200);
-    assert!(header.headers()["content-type"].to_str().expect("ct").starts_with("application/json"));
-    let body = http.post(server.url("/userinfo")).form(&[("access_token", at)]).send().await.expect("post body");
+    assert!(
+        header.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("application/json")
+    );
+    let body = http
+        .post(server.url("/userinfo"))
+        .form(&[("access_token", at)])
+        .send()
+        .await
+        .expect("post body");
     assert_eq!(body.status(), 200);
     let both = http
         .post(server.url("/userinfo"))
@@ -171,12 +240,21 @@ async fn userinfo_methods(backend: Backend) {
         .await
         .expect("both");
     assert_eq!(both.status(), 400);
-    let none = http.get(server.url("/userinfo")).send().await.expect("none");
+    let none = http
+        .get(server.url("/userinfo"))
+        .send()
+        .await
+        .expect("none");
     assert_eq!(none.status(), 401);
     assert_eq!(none.headers()["www-authenticate"], "Bearer");
     // An ID token is not an access token (RFC 9068 §4: typ must be at+jwt).
     let id = t.id_token().expect("id").to_string();
-    let wrong = http.get(server.url("/userinfo")).bearer_auth(&id).send().await.expect("id as at");
+    let wrong = http
+        .get(server.url("/userinfo"))
+        .bearer_auth(&id)
+        .send()
+        .await
+        .expect("id as at");
     assert_eq!(wrong.status(), 401);
 }
 
@@ -191,13 +269,23 @@ async fn request_variants(backend: Backend) {
     let flow = rp.start(&["email", "profile"], &[]);
     let browser = Browser::new();
     let pairs: Vec<(String, String)> = flow.url.query_pairs().into_owned().collect();
-    let r = browser.http.post(server.url("/authorize")).form(&pairs).send().await.expect("post");
+    let r = browser
+        .http
+        .post(server.url("/authorize"))
+        .form(&pairs)
+        .send()
+        .await
+        .expect("post");
     assert_eq!(r.status(), 303);
     let login = server.url(r.headers()["location"].to_str().expect("loc"));
     let page = browser.page(&login).await;
-    let (_, location) = browser.submit(&page, &[("username", "buffy"), ("password", "Losenord-1")]).await;
+    let (_, location) = browser
+        .submit(&page, &[("username", "buffy"), ("password", "Losenord-1")])
+        .await;
     let callback = url::Url::parse(&location).expect("callback");
-    rp.exchange(&param(&callback, "code").expect("code"), flow.verifier).await.expect("exchange");
+    rp.exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("exchange");
 
     // Reversed scope order, extra unknown parameter, display, locales, login_hint.
     let flow = rp.start(
@@ -211,7 +299,11 @@ async fn request_variants(backend: Backend) {
         ],
     );
     let page = Browser::new().open_login(flow.url.as_str()).await;
-    assert_eq!(page.input_value("username").as_deref(), Some("buffy"), "login_hint prefills");
+    assert_eq!(
+        page.input_value("username").as_deref(),
+        Some("buffy"),
+        "login_hint prefills"
+    );
     assert!(page.html.contains("lang=\"sv\""));
     let english = rp.start(&[], &[("ui_locales", "en-GB sv")]);
     let page = Browser::new().open_login(english.url.as_str()).await;

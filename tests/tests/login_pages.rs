@@ -31,32 +31,70 @@ async fn failures_look_alike(backend: Backend) {
     let flow = rp.start(&[], &[]);
     let page = browser.open_login(flow.url.as_str()).await;
     let mut bodies = Vec::new();
-    for (user, pw) in [("anna", "wrong"), ("nobody", "Losenord-1"), ("locked", "Losenord-1")] {
-        let (status, location) = browser.submit(&page, &[("username", user), ("password", pw)]).await;
+    for (user, pw) in [
+        ("anna", "wrong"),
+        ("nobody", "Losenord-1"),
+        ("locked", "Losenord-1"),
+    ] {
+        let (status, location) = browser
+            .submit(&page, &[("username", user), ("password", pw)])
+            .await;
         assert_eq!(status, 303);
-        assert_eq!(location, format!("/login/{}", page.url.rsplit('/').next().expect("id")));
+        assert_eq!(
+            location,
+            format!("/login/{}", page.url.rsplit('/').next().expect("id"))
+        );
         let again = browser.page(&page.url).await;
-        assert!(again.html.contains("Fel användarnamn eller lösenord."), "{user}");
+        assert!(
+            again.html.contains("Fel användarnamn eller lösenord."),
+            "{user}"
+        );
         assert_eq!(again.input_value("username").as_deref(), Some(user));
         assert!(!again.html.contains(pw), "the password is never echoed");
         bodies.push(again.html.replace(user, "USER"));
     }
-    assert_eq!(bodies[0], bodies[1], "unknown user and wrong password render the same page");
-    assert_eq!(bodies[0], bodies[2], "a locked account renders the same page");
+    assert_eq!(
+        bodies[0], bodies[1],
+        "unknown user and wrong password render the same page"
+    );
+    assert_eq!(
+        bodies[0], bodies[2],
+        "a locked account renders the same page"
+    );
     // The message is shown once.
-    assert!(!browser.page(&page.url).await.html.contains("Fel användarnamn"));
+    assert!(
+        !browser
+            .page(&page.url)
+            .await
+            .html
+            .contains("Fel användarnamn")
+    );
     // Empty fields.
-    browser.submit(&page, &[("username", ""), ("password", "")]).await;
-    assert!(browser.page(&page.url).await.html.contains("Fyll i alla fält."));
+    browser
+        .submit(&page, &[("username", ""), ("password", "")])
+        .await;
+    assert!(
+        browser
+            .page(&page.url)
+            .await
+            .html
+            .contains("Fyll i alla fält.")
+    );
     // Still works afterwards.
-    let (status, location) = browser.submit(&page, &[("username", "anna"), ("password", "Losenord-1")]).await;
+    let (status, location) = browser
+        .submit(&page, &[("username", "anna"), ("password", "Losenord-1")])
+        .await;
     assert_eq!(status, 303);
     assert!(location.contains("code="));
     // A finished login cannot be posted again.
     let r = browser
         .http
         .post(&page.url)
-        .form(&[("csrf", page.csrf().as_str()), ("username", "anna"), ("password", "Losenord-1")])
+        .form(&[
+            ("csrf", page.csrf().as_str()),
+            ("username", "anna"),
+            ("password", "Losenord-1"),
+        ])
         .send()
         .await
         .expect("post");
@@ -72,7 +110,9 @@ async fn forgery_is_refused(backend: Backend) {
     let flow = rp.start(&[], &[]);
     let page = browser.open_login(flow.url.as_str()).await;
     let creds = [("username", "anna"), ("password", "Losenord-1")];
-    let (status, _) = browser.submit(&page, &[("csrf", "forged"), creds[0], creds[1]]).await;
+    let (status, _) = browser
+        .submit(&page, &[("csrf", "forged"), creds[0], creds[1]])
+        .await;
     assert_eq!(status, 403);
     let r = browser
         .http
@@ -106,7 +146,12 @@ async fn forgery_is_refused(backend: Backend) {
         .expect("post");
     assert_eq!(r.status(), 400);
     // An unknown transaction.
-    let r = browser.http.get(server.url("/login/unknown")).send().await.expect("get");
+    let r = browser
+        .http
+        .get(server.url("/login/unknown"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status(), 400);
     // The real browser still gets through.
     let (status, location) = browser.submit(&page, &creds).await;
@@ -124,7 +169,10 @@ async fn cancel(backend: Backend) {
     assert_eq!(status, 303);
     let url = url::Url::parse(&location).expect("callback");
     assert_eq!(param(&url, "error").as_deref(), Some("access_denied"));
-    assert_eq!(param(&url, "state").as_deref(), Some(flow.state.secret().as_str()));
+    assert_eq!(
+        param(&url, "state").as_deref(),
+        Some(flow.state.secret().as_str())
+    );
     assert_eq!(param(&url, "iss").as_deref(), Some(server.issuer.as_str()));
 }
 
@@ -133,16 +181,34 @@ async fn page_headers_and_cookie(backend: Backend) {
     let (server, rp) = setup(backend).await;
     let browser = Browser::new();
     let flow = rp.start(&[], &[]);
-    let r = browser.http.get(flow.url.as_str()).send().await.expect("authorize");
-    let cookie = r.headers()["set-cookie"].to_str().expect("cookie").to_owned();
+    let r = browser
+        .http
+        .get(flow.url.as_str())
+        .send()
+        .await
+        .expect("authorize");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
     for part in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(part), "{cookie}");
     }
-    assert!(r.headers().get("access-control-allow-origin").is_none(), "no CORS on /authorize (S18)");
-    let page = browser.page(&server.url(r.headers()["location"].to_str().expect("loc"))).await;
+    assert!(
+        r.headers().get("access-control-allow-origin").is_none(),
+        "no CORS on /authorize (S18)"
+    );
+    let page = browser
+        .page(&server.url(r.headers()["location"].to_str().expect("loc")))
+        .await;
     let h = &page.headers;
     let csp = h["content-security-policy"].to_str().expect("csp");
-    for part in ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "'nonce-"] {
+    for part in [
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "'nonce-",
+    ] {
         assert!(csp.contains(part), "{csp}");
     }
     assert!(!csp.contains("unsafe-inline"));
@@ -151,8 +217,14 @@ async fn page_headers_and_cookie(backend: Backend) {
     assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["cache-control"], "no-store");
     // Labels and autocomplete for every input (plain HTML, no JavaScript needed).
-    assert!(page.html.contains(r#"<label for="username">Användarnamn</label>"#));
-    assert!(page.html.contains(r#"<label for="password">Lösenord</label>"#));
+    assert!(
+        page.html
+            .contains(r#"<label for="username">Användarnamn</label>"#)
+    );
+    assert!(
+        page.html
+            .contains(r#"<label for="password">Lösenord</label>"#)
+    );
     assert!(page.html.contains(r#"autocomplete="username""#));
     assert!(page.html.contains(r#"autocomplete="current-password""#));
     assert!(!page.html.contains("<script"));
@@ -160,7 +232,12 @@ async fn page_headers_and_cookie(backend: Backend) {
     let en = browser.page(&format!("{}?lang=en", page.url)).await;
     assert!(en.html.contains("Username") && en.html.contains(r#"lang="en""#));
     // Unknown paths get a page, not a bare 404.
-    let r = browser.http.get(server.url("/nope")).send().await.expect("get");
+    let r = browser
+        .http
+        .get(server.url("/nope"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status(), 404);
     assert!(r.text().await.expect("html").contains("Sidan finns inte"));
 }
@@ -171,13 +248,24 @@ async fn audit_trail(backend: Backend) {
     let browser = Browser::new();
     let flow = rp.start(&[], &[]);
     let page = browser.open_login(flow.url.as_str()).await;
-    browser.submit(&page, &[("username", "anna"), ("password", "Fel-losen-99")]).await;
-    let (_, location) = browser.submit(&page, &[("username", "anna"), ("password", "Losenord-1")]).await;
+    browser
+        .submit(&page, &[("username", "anna"), ("password", "Fel-losen-99")])
+        .await;
+    let (_, location) = browser
+        .submit(&page, &[("username", "anna"), ("password", "Losenord-1")])
+        .await;
     let code = param(&url::Url::parse(&location).expect("url"), "code").expect("code");
     rp.exchange(&code, flow.verifier).await.expect("exchange");
     let events = server.sql.recent(10).await.expect("audit");
     let kinds: Vec<AuditKind> = events.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, vec![AuditKind::TokensIssued, AuditKind::LoginSucceeded, AuditKind::LoginFailed]);
+    assert_eq!(
+        kinds,
+        vec![
+            AuditKind::TokensIssued,
+            AuditKind::LoginSucceeded,
+            AuditKind::LoginFailed
+        ]
+    );
     for e in &events {
         let text = format!("{e:?}");
         for secret in ["Losenord-1", "Fel-losen-99", code.as_str()] {

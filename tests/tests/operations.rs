@@ -21,34 +21,73 @@ async fn json(url: &str) -> (reqwest::header::HeaderMap, Value) {
 async fn discovery_and_jwks(backend: Backend) {
     let server = TestServer::start(backend).await;
     let (h, d) = json(&server.url("/.well-known/openid-configuration")).await;
-    assert!(h["content-type"].to_str().expect("ct").starts_with("application/json"));
+    assert!(
+        h["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("application/json")
+    );
     assert_eq!(d["issuer"], server.issuer.as_str());
-    for endpoint in ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "introspection_endpoint", "revocation_endpoint"] {
-        assert!(d[endpoint].as_str().expect(endpoint).starts_with(&server.issuer), "{endpoint}");
+    for endpoint in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "introspection_endpoint",
+        "revocation_endpoint",
+    ] {
+        assert!(
+            d[endpoint]
+                .as_str()
+                .expect(endpoint)
+                .starts_with(&server.issuer),
+            "{endpoint}"
+        );
     }
     let has = |key: &str, value: &str| d[key].as_array().expect(key).iter().any(|v| v == value);
     assert!(has("response_types_supported", "code"));
-    assert_eq!(d["response_types_supported"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        d["response_types_supported"].as_array().map(Vec::len),
+        Some(1)
+    );
     assert!(has("subject_types_supported", "public"));
     assert!(has("id_token_signing_alg_values_supported", "RS256"));
     assert!(!has("id_token_signing_alg_values_supported", "none"));
-    assert!(has("token_endpoint_auth_methods_supported", "client_secret_basic"));
-    assert!(has("token_endpoint_auth_methods_supported", "client_secret_post"));
-    assert!(has("token_endpoint_auth_methods_supported", "private_key_jwt"));
+    assert!(has(
+        "token_endpoint_auth_methods_supported",
+        "client_secret_basic"
+    ));
+    assert!(has(
+        "token_endpoint_auth_methods_supported",
+        "client_secret_post"
+    ));
+    assert!(has(
+        "token_endpoint_auth_methods_supported",
+        "private_key_jwt"
+    ));
     assert!(has("scopes_supported", "openid"));
     assert!(has("acr_values_supported", "urn:portvakt:acr:password"));
     assert!(has("ui_locales_supported", "sv") && has("ui_locales_supported", "en"));
-    assert_eq!(d["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        d["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert_eq!(d["authorization_response_iss_parameter_supported"], true);
     assert_eq!(d["claims_parameter_supported"], true);
     assert_eq!(d["request_parameter_supported"], false);
     assert!(d["claims_supported"].is_array());
-    assert!(d.get("request_object_signing_alg_values_supported").is_none());
+    assert!(
+        d.get("request_object_signing_alg_values_supported")
+            .is_none()
+    );
     let (h, jwks) = json(&server.url("/jwks.json")).await;
     assert_eq!(h["content-type"], "application/jwk-set+json");
     let keys = jwks["keys"].as_array().expect("keys");
     assert_eq!(keys.len(), 4, "one key per configured algorithm");
-    let kids: BTreeSet<&str> = keys.iter().map(|k| k["kid"].as_str().expect("kid")).collect();
+    let kids: BTreeSet<&str> = keys
+        .iter()
+        .map(|k| k["kid"].as_str().expect("kid"))
+        .collect();
     assert_eq!(kids.len(), keys.len(), "kids are distinct");
     for k in keys {
         assert_eq!(k["use"], "sig");
@@ -58,8 +97,20 @@ async fn discovery_and_jwks(backend: Backend) {
         }
     }
     // Health for load balancers.
-    assert_eq!(reqwest::get(server.url("/healthz")).await.expect("healthz").status(), 200);
-    assert_eq!(reqwest::get(server.url("/readyz")).await.expect("readyz").status(), 200);
+    assert_eq!(
+        reqwest::get(server.url("/healthz"))
+            .await
+            .expect("healthz")
+            .status(),
+        200
+    );
+    assert_eq!(
+        reqwest::get(server.url("/readyz"))
+            .await
+            .expect("readyz")
+            .status(),
+        200
+    );
 }
 
 fn kid_of(jwt: &str) -> String {
@@ -86,20 +137,55 @@ async fn key_rotation(backend: Backend) {
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     let id_token_kid = || async {
         let (_, t) = portvakt_tests::flow::tokens(&server, &rp, &[], "anna", "Losenord-1").await;
-        kid_of(&openidconnect::TokenResponse::id_token(&t).expect("id").to_string())
+        kid_of(
+            &openidconnect::TokenResponse::id_token(&t)
+                .expect("id")
+                .to_string(),
+        )
     };
     let old = id_token_kid().await;
-    let plan = portvakt::rotate_keys(&server.config, &server.sql).await.expect("rotate");
-    let new = plan.new_keys.iter().find(|k| k.alg == "RS256").expect("new RS256").kid.clone();
+    let plan = portvakt::rotate_keys(&server.config, &server.sql)
+        .await
+        .expect("rotate");
+    let new = plan
+        .new_keys
+        .iter()
+        .find(|k| k.alg == "RS256")
+        .expect("new RS256")
+        .kid
+        .clone();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (_, jwks) = json(&server.url("/jwks.json")).await;
-    let published: Vec<&str> = jwks["keys"].as_array().expect("keys").iter().map(|k| k["kid"].as_str().expect("kid")).collect();
-    assert!(published.contains(&old.as_str()) && published.contains(&new.as_str()), "both published before activation");
-    assert_eq!(id_token_kid().await, old, "the new key does not sign before its activation");
+    let published: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["kid"].as_str().expect("kid"))
+        .collect();
+    assert!(
+        published.contains(&old.as_str()) && published.contains(&new.as_str()),
+        "both published before activation"
+    );
+    assert_eq!(
+        id_token_kid().await,
+        old,
+        "the new key does not sign before its activation"
+    );
     tokio::time::sleep(Duration::from_millis(3000)).await;
-    assert_eq!(id_token_kid().await, new, "after activation the new key signs");
+    assert_eq!(
+        id_token_kid().await,
+        new,
+        "after activation the new key signs"
+    );
     let (_, jwks) = json(&server.url("/jwks.json")).await;
-    assert!(jwks["keys"].as_array().expect("keys").iter().any(|k| k["kid"] == old.as_str()), "the old key stays published");
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .any(|k| k["kid"] == old.as_str()),
+        "the old key stays published"
+    );
 }
 
 on_both_backends!(discovery_and_jwks, key_rotation);
@@ -123,7 +209,9 @@ fn configuration_errors_name_file_and_key() {
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     let expect = |file: &str, key: &str| {
         assert!(
-            errors.iter().any(|e| e.file.ends_with(file) && e.key == key),
+            errors
+                .iter()
+                .any(|e| e.file.ends_with(file) && e.key == key),
             "no error for {file} {key} in {text:#?}"
         );
     };
@@ -133,16 +221,26 @@ fn configuration_errors_name_file_and_key() {
     expect("bad.toml", "acr_values");
     expect("bad.toml", "scopes");
     // An unknown key is refused with its name.
-    std::fs::write(dir.path().join("portvakt.toml"), "issuer = \"http://localhost:1\"\ncolour = 1\n").expect("write");
+    std::fs::write(
+        dir.path().join("portvakt.toml"),
+        "issuer = \"http://localhost:1\"\ncolour = 1\n",
+    )
+    .expect("write");
     let errors = config::load(&dir.path().join("portvakt.toml")).expect_err("unknown key");
-    assert!(errors.iter().any(|e| e.message.contains("colour")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.message.contains("colour")),
+        "{errors:?}"
+    );
 }
 
 /// S46: with Redis or PostgreSQL gone, pages answer 503 and the token endpoint
 /// `temporarily_unavailable`; nothing half-done. The backends come back by themselves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_or_redis_down_fails_closed() {
-    let redis_target = redis_url().trim_start_matches("redis://").trim_end_matches('/').to_owned();
+    let redis_target = redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
     let redis_proxy = Proxy::start(redis_target).await;
     let mut setup = Setup::default();
     setup.redis_url = Some(format!("redis://127.0.0.1:{}", redis_proxy.port));
@@ -153,22 +251,47 @@ async fn postgres_or_redis_down_fails_closed() {
     let browser = Browser::new();
     let page = browser.open_login(flow.url.as_str()).await;
     redis_proxy.cut();
-    let r = browser.http.get(flow.url.as_str()).send().await.expect("authorize");
+    let r = browser
+        .http
+        .get(flow.url.as_str())
+        .send()
+        .await
+        .expect("authorize");
     assert_eq!(r.status(), 503);
-    assert!(r.text().await.expect("html").contains("tillfälligt otillgänglig"));
-    let (status, _) = browser.submit(&page, &[("username", "anna"), ("password", "Losenord-1")]).await;
+    assert!(
+        r.text()
+            .await
+            .expect("html")
+            .contains("tillfälligt otillgänglig")
+    );
+    let (status, _) = browser
+        .submit(&page, &[("username", "anna"), ("password", "Losenord-1")])
+        .await;
     assert_eq!(status, 503, "no code is issued without the store");
     let r = reqwest::Client::new()
         .post(server.url("/token"))
         .basic_auth("rp", Some(SECRET))
-        .form(&[("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", REDIRECT)])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", "x"),
+            ("redirect_uri", REDIRECT),
+        ])
         .send()
         .await
         .expect("token");
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["cache-control"], "no-store");
-    assert_eq!(r.json::<Value>().await.expect("json")["error"], "temporarily_unavailable");
-    assert_eq!(reqwest::get(server.url("/readyz")).await.expect("readyz").status(), 503);
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["error"],
+        "temporarily_unavailable"
+    );
+    assert_eq!(
+        reqwest::get(server.url("/readyz"))
+            .await
+            .expect("readyz")
+            .status(),
+        503
+    );
 
     // PostgreSQL through a proxy that is then cut.
     let pg_target = postgres_url().rsplit('@').next().expect("host").to_owned();
@@ -185,9 +308,17 @@ async fn postgres_or_redis_down_fails_closed() {
     let browser = Browser::new();
     let page = browser.open_login(&flow).await;
     pg_proxy.cut();
-    let (status, _) = browser.submit(&page, &[("username", "anna"), ("password", "Losenord-1")]).await;
+    let (status, _) = browser
+        .submit(&page, &[("username", "anna"), ("password", "Losenord-1")])
+        .await;
     assert_eq!(status, 503, "a login needing the database fails closed");
-    assert_eq!(reqwest::get(server.url("/readyz")).await.expect("readyz").status(), 503);
+    assert_eq!(
+        reqwest::get(server.url("/readyz"))
+            .await
+            .expect("readyz")
+            .status(),
+        503
+    );
 }
 
 async fn rp_flow(server: &TestServer) -> String {

@@ -8,7 +8,9 @@ use portvakt_core::ephemeral::{Ephemeral, Redemption};
 use portvakt_core::grant::{AuthorizationCode, Grant, RefreshTokenRecord, Rotation};
 use portvakt_core::identity::Personnummer;
 use portvakt_core::ids::{AccountId, ClientId, GrantId};
-use portvakt_core::ports::{AccountRepo, AuditLog, Consumed, GrantRepo, KeyRepo, StoreError, StoredKey};
+use portvakt_core::ports::{
+    AccountRepo, AuditLog, Consumed, GrantRepo, KeyRepo, StoreError, StoredKey,
+};
 use portvakt_core::time::UnixTime;
 use portvakt_tests::{Backend, ephemeral_store, on_both_backends, sql_store};
 use std::sync::Arc;
@@ -31,7 +33,9 @@ async fn ephemeral_put_get_take_delete(backend: Backend) {
 
 async fn ephemeral_values_expire(backend: Backend) {
     let s = ephemeral_store(backend).await;
-    s.put("short", b"1", Duration::from_millis(300)).await.expect("put");
+    s.put("short", b"1", Duration::from_millis(300))
+        .await
+        .expect("put");
     assert!(s.get("short").await.expect("get").is_some());
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(s.get("short").await.expect("get"), None);
@@ -48,7 +52,12 @@ async fn ephemeral_put_if_absent(backend: Backend) {
 async fn ephemeral_increment_is_a_fixed_window(backend: Backend) {
     let s = ephemeral_store(backend).await;
     for expected in 1..=5 {
-        assert_eq!(s.increment("count", Duration::from_millis(400)).await.expect("incr"), expected);
+        assert_eq!(
+            s.increment("count", Duration::from_millis(400))
+                .await
+                .expect("incr"),
+            expected
+        );
     }
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(s.increment("count", T).await.expect("incr after window"), 1);
@@ -56,10 +65,19 @@ async fn ephemeral_increment_is_a_fixed_window(backend: Backend) {
 
 async fn ephemeral_consume_once(backend: Backend) {
     let s = ephemeral_store(backend).await;
-    assert_eq!(s.consume_once("code", T).await.expect("missing"), Consumed::Missing);
+    assert_eq!(
+        s.consume_once("code", T).await.expect("missing"),
+        Consumed::Missing
+    );
     s.put("code", b"v", T).await.expect("put");
-    assert_eq!(s.consume_once("code", T).await.expect("first"), Consumed::Fresh(b"v".to_vec()));
-    assert_eq!(s.consume_once("code", T).await.expect("second"), Consumed::Spent(b"v".to_vec()));
+    assert_eq!(
+        s.consume_once("code", T).await.expect("first"),
+        Consumed::Fresh(b"v".to_vec())
+    );
+    assert_eq!(
+        s.consume_once("code", T).await.expect("second"),
+        Consumed::Spent(b"v".to_vec())
+    );
 }
 
 /// S6: twenty parallel takers of one value, exactly one wins (take and consume_once).
@@ -74,7 +92,10 @@ async fn ephemeral_parallel_single_use(backend: Backend) {
                 if op == "take" {
                     s.take("one").await.expect("take").is_some()
                 } else {
-                    matches!(s.consume_once("one", T).await.expect("consume"), Consumed::Fresh(_))
+                    matches!(
+                        s.consume_once("one", T).await.expect("consume"),
+                        Consumed::Fresh(_)
+                    )
                 }
             }));
         }
@@ -110,13 +131,24 @@ async fn typed_codes_and_replay_cache(backend: Backend) {
     let record = code_record();
     let code = e.issue_code(&record, T).await.expect("issue");
     assert!(code.len() >= 43, "a code carries at least 256 bits");
-    assert!(matches!(e.redeem_code(&code).await.expect("redeem"), Redemption::Fresh(r) if r.grant_id == record.grant_id));
-    assert!(matches!(e.redeem_code(&code).await.expect("reuse"), Redemption::Reused(r) if r.grant_id == record.grant_id));
-    assert!(matches!(e.redeem_code("nonsense").await.expect("missing"), Redemption::Missing));
+    assert!(
+        matches!(e.redeem_code(&code).await.expect("redeem"), Redemption::Fresh(r) if r.grant_id == record.grant_id)
+    );
+    assert!(
+        matches!(e.redeem_code(&code).await.expect("reuse"), Redemption::Reused(r) if r.grant_id == record.grant_id)
+    );
+    assert!(matches!(
+        e.redeem_code("nonsense").await.expect("missing"),
+        Redemption::Missing
+    ));
     let client = ClientId("rp".into());
     assert!(e.remember_jti(&client, "j1", T).await.expect("first"));
     assert!(!e.remember_jti(&client, "j1", T).await.expect("replay"));
-    assert!(e.remember_jti(&ClientId("other".into()), "j1", T).await.expect("other client"));
+    assert!(
+        e.remember_jti(&ClientId("other".into()), "j1", T)
+            .await
+            .expect("other client")
+    );
     assert!(!e.is_access_token_revoked("at").await.expect("not revoked"));
     e.revoke_access_token("at", T).await.expect("revoke");
     assert!(e.is_access_token_revoked("at").await.expect("revoked"));
@@ -137,21 +169,45 @@ async fn sql_accounts(backend: Backend) {
     a.password_hash = Some("h1".into());
     s.insert_account(&a).await.expect("insert");
     assert_eq!(s.find_account(&a.id).await.expect("find"), Some(a.clone()));
-    assert_eq!(s.find_by_username("anna").await.expect("by username"), Some(a.clone()));
+    assert_eq!(
+        s.find_by_username("anna").await.expect("by username"),
+        Some(a.clone())
+    );
     assert_eq!(s.find_by_username("Anna").await.expect("case"), None);
-    assert_eq!(s.find_by_customer_number("100200").await.expect("by number"), Some(a.clone()));
+    assert_eq!(
+        s.find_by_customer_number("100200")
+            .await
+            .expect("by number"),
+        Some(a.clone())
+    );
     let pnr = a.personnummer.clone().expect("pnr");
-    assert_eq!(s.find_by_personnummer(&pnr).await.expect("by pnr"), Some(a.clone()));
+    assert_eq!(
+        s.find_by_personnummer(&pnr).await.expect("by pnr"),
+        Some(a.clone())
+    );
     // Every identifier is unique.
     let mut dup = account("anna");
-    assert!(matches!(s.insert_account(&dup).await, Err(StoreError::Conflict("username"))));
+    assert!(matches!(
+        s.insert_account(&dup).await,
+        Err(StoreError::Conflict("username"))
+    ));
     dup.username = Some("other".into());
     dup.personnummer = Some(pnr);
-    assert!(matches!(s.insert_account(&dup).await, Err(StoreError::Conflict("personnummer"))));
+    assert!(matches!(
+        s.insert_account(&dup).await,
+        Err(StoreError::Conflict("personnummer"))
+    ));
     // Password change keeps the history, newest first.
-    s.set_password(&a.id, "h2", UnixTime(1_800_000_100)).await.expect("set");
-    s.set_password(&a.id, "h3", UnixTime(1_800_000_200)).await.expect("set");
-    assert_eq!(s.password_history(&a.id, 10).await.expect("history"), vec!["h2".to_string(), "h1".to_string()]);
+    s.set_password(&a.id, "h2", UnixTime(1_800_000_100))
+        .await
+        .expect("set");
+    s.set_password(&a.id, "h3", UnixTime(1_800_000_200))
+        .await
+        .expect("set");
+    assert_eq!(
+        s.password_history(&a.id, 10).await.expect("history"),
+        vec!["h2".to_string(), "h1".to_string()]
+    );
     let now = s.find_account(&a.id).await.expect("find").expect("exists");
     assert_eq!(now.password_hash.as_deref(), Some("h3"));
     assert_eq!(now.updated_at, UnixTime(1_800_000_200));
@@ -194,22 +250,72 @@ fn refresh(grant: &Grant, hash: &str, ttl: Duration) -> RefreshTokenRecord {
 async fn sql_grants_and_rotation(backend: Backend) {
     let (s, _guard) = sql_store(backend).await;
     let g = grant_fixture(&s).await;
-    s.create_grant(&g, Some(&refresh(&g, "r1", T))).await.expect("create");
+    s.create_grant(&g, Some(&refresh(&g, "r1", T)))
+        .await
+        .expect("create");
     assert_eq!(s.find_grant(&g.id).await.expect("find"), Some(g.clone()));
     let now = UnixTime::now();
-    assert_eq!(s.rotate_refresh_token("r1", &refresh(&g, "r2", T), now).await.expect("rotate"), Rotation::Rotated);
-    assert_eq!(s.rotate_refresh_token("r1", &refresh(&g, "r3", T), now).await.expect("reuse"), Rotation::Reused);
-    assert_eq!(s.rotate_refresh_token("nope", &refresh(&g, "r4", T), now).await.expect("unknown"), Rotation::NotFound);
+    assert_eq!(
+        s.rotate_refresh_token("r1", &refresh(&g, "r2", T), now)
+            .await
+            .expect("rotate"),
+        Rotation::Rotated
+    );
+    assert_eq!(
+        s.rotate_refresh_token("r1", &refresh(&g, "r3", T), now)
+            .await
+            .expect("reuse"),
+        Rotation::Reused
+    );
+    assert_eq!(
+        s.rotate_refresh_token("nope", &refresh(&g, "r4", T), now)
+            .await
+            .expect("unknown"),
+        Rotation::NotFound
+    );
     // An expired token is refused without being marked used.
-    let expired_rec = RefreshTokenRecord { expires_at: UnixTime(now.0 - 1), ..refresh(&g, "expired", T) };
-    let g2 = Grant { id: GrantId::generate(), ..g.clone() };
-    s.create_grant(&g2, Some(&RefreshTokenRecord { grant_id: g2.id.clone(), ..expired_rec })).await.expect("grant with expired token");
-    assert_eq!(s.rotate_refresh_token("expired", &refresh(&g2, "r5", T), now).await.expect("expired"), Rotation::Expired);
+    let expired_rec = RefreshTokenRecord {
+        expires_at: UnixTime(now.0 - 1),
+        ..refresh(&g, "expired", T)
+    };
+    let g2 = Grant {
+        id: GrantId::generate(),
+        ..g.clone()
+    };
+    s.create_grant(
+        &g2,
+        Some(&RefreshTokenRecord {
+            grant_id: g2.id.clone(),
+            ..expired_rec
+        }),
+    )
+    .await
+    .expect("grant with expired token");
+    assert_eq!(
+        s.rotate_refresh_token("expired", &refresh(&g2, "r5", T), now)
+            .await
+            .expect("expired"),
+        Rotation::Expired
+    );
     s.revoke_grant(&g.id, now).await.expect("revoke");
-    s.revoke_grant(&g.id, now).await.expect("revoke twice is fine");
-    s.revoke_grant(&GrantId("unknown".into()), now).await.expect("revoke unknown is fine");
-    assert_eq!(s.find_grant(&g.id).await.expect("find").and_then(|g| g.revoked_at), Some(now));
-    let r2 = s.find_refresh_token("r2").await.expect("find").expect("exists");
+    s.revoke_grant(&g.id, now)
+        .await
+        .expect("revoke twice is fine");
+    s.revoke_grant(&GrantId("unknown".into()), now)
+        .await
+        .expect("revoke unknown is fine");
+    assert_eq!(
+        s.find_grant(&g.id)
+            .await
+            .expect("find")
+            .and_then(|g| g.revoked_at),
+        Some(now)
+    );
+    let r2 = s
+        .find_refresh_token("r2")
+        .await
+        .expect("find")
+        .expect("exists");
     assert_eq!(r2.grant_id, g.id);
     assert_eq!(r2.used_at, None);
 }
@@ -218,14 +324,17 @@ async fn sql_grants_and_rotation(backend: Backend) {
 async fn sql_parallel_rotation(backend: Backend) {
     let (s, _guard) = sql_store(backend).await;
     let g = grant_fixture(&s).await;
-    s.create_grant(&g, Some(&refresh(&g, "shared", T))).await.expect("create");
+    s.create_grant(&g, Some(&refresh(&g, "shared", T)))
+        .await
+        .expect("create");
     let s = Arc::new(s);
     let mut tasks = Vec::new();
     for i in 0..20 {
         let s = s.clone();
         let next = refresh(&g, &format!("next-{i}"), T);
         tasks.push(tokio::spawn(async move {
-            s.rotate_refresh_token("shared", &next, UnixTime::now()).await
+            s.rotate_refresh_token("shared", &next, UnixTime::now())
+                .await
         }));
     }
     let mut rotated = 0;
@@ -253,14 +362,26 @@ async fn sql_keys_and_audit(backend: Backend) {
     };
     s.insert_key(&key("k1")).await.expect("k1");
     s.insert_key(&key("k2")).await.expect("k2");
-    s.retire_key("k1", now, UnixTime(now.0 + 100)).await.expect("retire");
+    s.retire_key("k1", now, UnixTime(now.0 + 100))
+        .await
+        .expect("retire");
     let at = |t: i64| UnixTime(t);
     let kids = |keys: Vec<StoredKey>| keys.into_iter().map(|k| k.kid).collect::<Vec<_>>();
-    assert_eq!(kids(s.list_keys(at(now.0 + 50)).await.expect("list")), vec!["k1", "k2"]);
-    assert_eq!(kids(s.list_keys(at(now.0 + 101)).await.expect("list")), vec!["k2"]);
-    s.record(&AuditEvent::now(AuditKind::LoginFailed).client(&ClientId("rp".into())).detail("password"))
-        .await
-        .expect("record");
+    assert_eq!(
+        kids(s.list_keys(at(now.0 + 50)).await.expect("list")),
+        vec!["k1", "k2"]
+    );
+    assert_eq!(
+        kids(s.list_keys(at(now.0 + 101)).await.expect("list")),
+        vec!["k2"]
+    );
+    s.record(
+        &AuditEvent::now(AuditKind::LoginFailed)
+            .client(&ClientId("rp".into()))
+            .detail("password"),
+    )
+    .await
+    .expect("record");
     s.record(&AuditEvent::now(AuditKind::LoginSucceeded).account(&AccountId("a".into())))
         .await
         .expect("record");

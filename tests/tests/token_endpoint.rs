@@ -21,14 +21,20 @@ struct Code {
 async fn code(server: &TestServer, client: &str) -> Code {
     let rp = Rp::discover(&server.issuer, client, Some(SECRET)).await;
     let flow = rp.start(&["email"], &[]);
-    let callback = Browser::new().sign_in(flow.url.as_str(), "anna", "Losenord-1").await;
+    let callback = Browser::new()
+        .sign_in(flow.url.as_str(), "anna", "Losenord-1")
+        .await;
     Code {
         code: param(&callback, "code").expect("code"),
         verifier: flow.verifier.secret().clone(),
     }
 }
 
-async fn post_token(server: &TestServer, client: (&str, &str), form: &[(&str, &str)]) -> (u16, Value, reqwest::header::HeaderMap) {
+async fn post_token(
+    server: &TestServer,
+    client: (&str, &str),
+    form: &[(&str, &str)],
+) -> (u16, Value, reqwest::header::HeaderMap) {
     let r = reqwest::Client::new()
         .post(server.url("/token"))
         .basic_auth(client.0, Some(client.1))
@@ -98,9 +104,18 @@ async fn code_reuse_revokes_everything(backend: Backend) {
     let (status, second, headers) = redeem(&server, &c).await;
     assert_eq!(status, 400);
     assert_eq!(second["error"], "invalid_grant");
-    assert!(!second["error_description"].as_str().unwrap_or("").contains(['\r', '\n', '\t']));
+    assert!(
+        !second["error_description"]
+            .as_str()
+            .unwrap_or("")
+            .contains(['\r', '\n', '\t'])
+    );
     assert_eq!(headers["cache-control"], "no-store");
-    assert_eq!(userinfo_status(&server, at).await, 401, "the first access token is revoked");
+    assert_eq!(
+        userinfo_status(&server, at).await,
+        401,
+        "the first access token is revoked"
+    );
     assert_eq!(introspect(&server, at).await["active"], false);
     let (status, refreshed, _) = post_token(
         &server,
@@ -108,7 +123,10 @@ async fn code_reuse_revokes_everything(backend: Backend) {
         &[("grant_type", "refresh_token"), ("refresh_token", rt)],
     )
     .await;
-    assert_eq!((status, refreshed["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, refreshed["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 }
 
 /// S6: twenty parallel redemptions of one code, exactly one success.
@@ -140,19 +158,69 @@ async fn parallel_redemption(backend: Backend) {
 async fn code_bindings(backend: Backend) {
     let server = server_with_anna(backend).await;
     let cases: [(&str, Box<dyn Fn(&Code) -> Vec<(String, String)>>); 5] = [
-        ("no verifier", Box::new(|c: &Code| vec![("code".into(), c.code.clone()), ("redirect_uri".into(), REDIRECT.into())])),
-        ("wrong verifier", Box::new(|c: &Code| vec![("code".into(), c.code.clone()), ("redirect_uri".into(), REDIRECT.into()), ("code_verifier".into(), "a".repeat(43))])),
-        ("other redirect_uri", Box::new(|c: &Code| vec![("code".into(), c.code.clone()), ("redirect_uri".into(), "https://rp.example/cb".into()), ("code_verifier".into(), c.verifier.clone())])),
-        ("no redirect_uri", Box::new(|c: &Code| vec![("code".into(), c.code.clone()), ("code_verifier".into(), c.verifier.clone())])),
-        ("garbage code", Box::new(|c: &Code| vec![("code".into(), "x".repeat(43)), ("redirect_uri".into(), REDIRECT.into()), ("code_verifier".into(), c.verifier.clone())])),
+        (
+            "no verifier",
+            Box::new(|c: &Code| {
+                vec![
+                    ("code".into(), c.code.clone()),
+                    ("redirect_uri".into(), REDIRECT.into()),
+                ]
+            }),
+        ),
+        (
+            "wrong verifier",
+            Box::new(|c: &Code| {
+                vec![
+                    ("code".into(), c.code.clone()),
+                    ("redirect_uri".into(), REDIRECT.into()),
+                    ("code_verifier".into(), "a".repeat(43)),
+                ]
+            }),
+        ),
+        (
+            "other redirect_uri",
+            Box::new(|c: &Code| {
+                vec![
+                    ("code".into(), c.code.clone()),
+                    ("redirect_uri".into(), "https://rp.example/cb".into()),
+                    ("code_verifier".into(), c.verifier.clone()),
+                ]
+            }),
+        ),
+        (
+            "no redirect_uri",
+            Box::new(|c: &Code| {
+                vec![
+                    ("code".into(), c.code.clone()),
+                    ("code_verifier".into(), c.verifier.clone()),
+                ]
+            }),
+        ),
+        (
+            "garbage code",
+            Box::new(|c: &Code| {
+                vec![
+                    ("code".into(), "x".repeat(43)),
+                    ("redirect_uri".into(), REDIRECT.into()),
+                    ("code_verifier".into(), c.verifier.clone()),
+                ]
+            }),
+        ),
     ];
     for (name, form) in cases {
         let c = code(&server, "rp").await;
         let mut pairs = form(&c);
         pairs.push(("grant_type".into(), "authorization_code".into()));
-        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         let (status, body, _) = post_token(&server, ("rp", SECRET), &pairs).await;
-        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{name}");
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{name}"
+        );
     }
     // Another client cannot redeem rp's code.
     let c = code(&server, "rp").await;
@@ -170,36 +238,82 @@ async fn code_bindings(backend: Backend) {
         .await
         .expect("post");
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.expect("json")["error"], "invalid_grant");
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["error"],
+        "invalid_grant"
+    );
 }
 
 /// RFC 6749 §5.2 shapes: bad client → 401 invalid_client with WWW-Authenticate; other errors 400.
 async fn error_shapes(backend: Backend) {
     let server = server_with_anna(backend).await;
-    let (status, body, headers) = post_token(&server, ("rp", "wrong"), &[("grant_type", "client_credentials")]).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
+    let (status, body, headers) = post_token(
+        &server,
+        ("rp", "wrong"),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     assert!(headers.contains_key("www-authenticate"));
     assert_eq!(headers["cache-control"], "no-store");
-    let (status, body, _) = post_token(&server, ("nobody", SECRET), &[("grant_type", "client_credentials")]).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")));
-    let (status, body, _) = post_token(&server, ("rp", SECRET), &[("grant_type", "password")]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unsupported_grant_type")));
-    let (status, body, _) = post_token(&server, ("rp", SECRET), &[("grant_type", "client_credentials")]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unauthorized_client")), "rp may not use client_credentials");
-    let (status, body, _) = post_token(&server, ("rp", SECRET), &[]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")));
+    let (status, body, _) = post_token(
+        &server,
+        ("nobody", SECRET),
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let (status, body, _) =
+        post_token(&server, ("rp", SECRET), &[("grant_type", "password")]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
     let (status, body, _) = post_token(
         &server,
         ("rp", SECRET),
-        &[("grant_type", "authorization_code"), ("grant_type", "authorization_code")],
+        &[("grant_type", "client_credentials")],
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "repeated parameter");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unauthorized_client")),
+        "rp may not use client_credentials"
+    );
+    let (status, body, _) = post_token(&server, ("rp", SECRET), &[]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let (status, body, _) = post_token(
+        &server,
+        ("rp", SECRET),
+        &[
+            ("grant_type", "authorization_code"),
+            ("grant_type", "authorization_code"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "repeated parameter"
+    );
     // Two authentication methods at once.
     let r = reqwest::Client::new()
         .post(server.url("/token"))
         .basic_auth("rp", Some(SECRET))
-        .form(&[("grant_type", "refresh_token"), ("client_secret", SECRET), ("client_id", "rp")])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_secret", SECRET),
+            ("client_id", "rp"),
+        ])
         .send()
         .await
         .expect("post");
@@ -219,47 +333,86 @@ async fn error_shapes(backend: Backend) {
 async fn refresh_rotation(backend: Backend) {
     let server = server_with_anna(backend).await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
-    let (_, t) = portvakt_tests::flow::tokens(&server, &rp, &["offline_access"], "anna", "Losenord-1").await;
+    let (_, t) =
+        portvakt_tests::flow::tokens(&server, &rp, &["offline_access"], "anna", "Losenord-1").await;
     let rt1 = t.refresh_token().expect("refresh token").secret().clone();
     let first_id = t.id_token().expect("id").to_string();
     let refresh = |rt: String, client: (&'static str, &'static str)| {
         let server = &server;
         async move {
-            post_token(server, client, &[("grant_type", "refresh_token"), ("refresh_token", rt.as_str())]).await
+            post_token(
+                server,
+                client,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", rt.as_str()),
+                ],
+            )
+            .await
         }
     };
     // Another client's refresh token is refused without being spent.
     let (status, body, _) = refresh(rt1.clone(), ("rp2", SECRET)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     let (status, second, headers) = refresh(rt1.clone(), ("rp", SECRET)).await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(second["token_type"], "Bearer");
-    let rt2 = second["refresh_token"].as_str().expect("rotated").to_owned();
+    let rt2 = second["refresh_token"]
+        .as_str()
+        .expect("rotated")
+        .to_owned();
     assert_ne!(rt1, rt2);
     let decode = |jwt: &str| -> Value {
         use base64::Engine;
         let p = jwt.split('.').nth(1).expect("payload");
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).expect("b64")).expect("json")
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .expect("b64"),
+        )
+        .expect("json")
     };
-    let (a, b) = (decode(&first_id), decode(second["id_token"].as_str().expect("new id token")));
+    let (a, b) = (
+        decode(&first_id),
+        decode(second["id_token"].as_str().expect("new id token")),
+    );
     for claim in ["iss", "sub", "aud", "azp", "auth_time", "acr"] {
-        assert_eq!(a[claim], b[claim], "{claim} is kept across refresh (OIDC Core §12.2)");
+        assert_eq!(
+            a[claim], b[claim],
+            "{claim} is kept across refresh (OIDC Core §12.2)"
+        );
     }
     // A narrower scope is fine; a wider one is not.
     let (status, body, _) = post_token(
         &server,
         ("rp", SECRET),
-        &[("grant_type", "refresh_token"), ("refresh_token", rt2.as_str()), ("scope", "openid profile address")],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt2.as_str()),
+            ("scope", "openid profile address"),
+        ],
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_scope")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_scope"))
+    );
     // Replaying the spent token revokes the whole grant, including the newest token.
     let (status, body, _) = refresh(rt1, ("rp", SECRET)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     let (status, _, _) = refresh(rt2, ("rp", SECRET)).await;
     assert_eq!(status, 400, "the grant is revoked");
-    assert_eq!(userinfo_status(&server, second["access_token"].as_str().expect("at")).await, 401);
+    assert_eq!(
+        userinfo_status(&server, second["access_token"].as_str().expect("at")).await,
+        401
+    );
 }
 
 /// RFC 7009 and RFC 7662.
@@ -273,11 +426,18 @@ async fn revocation_and_introspection(backend: Backend) {
     assert_eq!(info["client_id"], "rp");
     assert_eq!(info["token_type"], "Bearer");
     assert_eq!(introspect(&server, rt).await["active"], true);
-    assert_eq!(introspect(&server, "garbage").await, json!({"active": false}));
+    assert_eq!(
+        introspect(&server, "garbage").await,
+        json!({"active": false})
+    );
     // Another client sees nothing.
     let other: Value = reqwest::Client::new()
         .post(server.url("/introspect"))
-        .form(&[("token", at), ("client_id", "rp2"), ("client_secret", SECRET)])
+        .form(&[
+            ("token", at),
+            ("client_id", "rp2"),
+            ("client_secret", SECRET),
+        ])
         .send()
         .await
         .expect("introspect")
@@ -295,16 +455,32 @@ async fn revocation_and_introspection(backend: Backend) {
     // Another client's revocation does nothing, but still answers 200 (RFC 7009 §2.2).
     assert_eq!(revoke(at, "rp2").await.expect("revoke").status(), 200);
     assert_eq!(userinfo_status(&server, at).await, 200);
-    assert_eq!(revoke("unknown-token", "rp").await.expect("revoke").status(), 200);
+    assert_eq!(
+        revoke("unknown-token", "rp")
+            .await
+            .expect("revoke")
+            .status(),
+        200
+    );
     assert_eq!(userinfo_status(&server, at).await, 200);
     assert_eq!(revoke(at, "rp").await.expect("revoke").status(), 200);
     assert_eq!(userinfo_status(&server, at).await, 401);
     assert_eq!(introspect(&server, at).await["active"], false);
-    assert_eq!(introspect(&server, rt).await["active"], true, "revoking an access token leaves the grant");
+    assert_eq!(
+        introspect(&server, rt).await["active"],
+        true,
+        "revoking an access token leaves the grant"
+    );
     // Revoking the refresh token revokes the grant and every access token under it.
     let (_, t2, _) = redeem(&server, &code(&server, "rp").await).await;
     let at2 = t2["access_token"].as_str().expect("at");
-    assert_eq!(revoke(t2["refresh_token"].as_str().expect("rt"), "rp").await.expect("revoke").status(), 200);
+    assert_eq!(
+        revoke(t2["refresh_token"].as_str().expect("rt"), "rp")
+            .await
+            .expect("revoke")
+            .status(),
+        200
+    );
     assert_eq!(userinfo_status(&server, at2).await, 401);
     let unauthenticated = reqwest::Client::new()
         .post(server.url("/revoke"))
@@ -320,7 +496,12 @@ async fn client_credentials(backend: Backend) {
     let server = server_with_anna(backend).await;
     let r = reqwest::Client::new()
         .post(server.url("/token"))
-        .form(&[("grant_type", "client_credentials"), ("client_id", "rp2"), ("client_secret", SECRET), ("scope", "email openid")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "rp2"),
+            ("client_secret", SECRET),
+            ("scope", "email openid"),
+        ])
         .send()
         .await
         .expect("post");
@@ -333,7 +514,13 @@ async fn client_credentials(backend: Backend) {
 }
 
 fn now() -> i64 {
-    i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).expect("time").as_secs()).expect("i64")
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("time")
+            .as_secs(),
+    )
+    .expect("i64")
 }
 
 /// private_key_jwt (RFC 7523 §2.2): a signed assertion works once; its replay is refused.
@@ -354,9 +541,14 @@ grant_types = ["client_credentials"]
 "#
         .into(),
     ));
-    setup.clients.push(("pkjwt.jwks.json".into(), json!({ "keys": [Value::Object(public.as_ref().clone())] }).to_string()));
+    setup.clients.push((
+        "pkjwt.jwks.json".into(),
+        json!({ "keys": [Value::Object(public.as_ref().clone())] }).to_string(),
+    ));
     let server = TestServer::start_with(backend, setup).await;
-    let signer = ES256.signer_from_jwk(&key.to_jwk_private_key()).expect("signer");
+    let signer = ES256
+        .signer_from_jwk(&key.to_jwk_private_key())
+        .expect("signer");
     let assertion = |jti: &str, aud: &str| {
         let mut p = JwtPayload::new();
         p.set_issuer("pkjwt");
@@ -374,7 +566,10 @@ grant_types = ["client_credentials"]
             .post(server.url("/token"))
             .form(&[
                 ("grant_type", "client_credentials".to_owned()),
-                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned()),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+                ),
                 ("client_assertion", jwt),
             ])
             .send()
@@ -382,13 +577,31 @@ grant_types = ["client_credentials"]
     let token_endpoint = server.url("/token");
     let a1 = assertion("jti-1", &token_endpoint);
     assert_eq!(send(a1.clone()).await.expect("first").status(), 200);
-    assert_eq!(send(a1).await.expect("replay").status(), 401, "a replayed jti is refused");
+    assert_eq!(
+        send(a1).await.expect("replay").status(),
+        401,
+        "a replayed jti is refused"
+    );
     // The issuer as audience is accepted too (conformance: client-assertion-with-iss-aud).
-    assert_eq!(send(assertion("jti-2", &server.issuer)).await.expect("iss aud").status(), 200);
-    assert_eq!(send(assertion("jti-3", "https://elsewhere.example")).await.expect("bad aud").status(), 401);
+    assert_eq!(
+        send(assertion("jti-2", &server.issuer))
+            .await
+            .expect("iss aud")
+            .status(),
+        200
+    );
+    assert_eq!(
+        send(assertion("jti-3", "https://elsewhere.example"))
+            .await
+            .expect("bad aud")
+            .status(),
+        401
+    );
     // Someone else's key.
     let stranger = ES256.generate_key_pair().expect("key");
-    let other_signer = ES256.signer_from_jwk(&stranger.to_jwk_private_key()).expect("signer");
+    let other_signer = ES256
+        .signer_from_jwk(&stranger.to_jwk_private_key())
+        .expect("signer");
     let mut p = JwtPayload::new();
     p.set_issuer("pkjwt");
     p.set_subject("pkjwt");

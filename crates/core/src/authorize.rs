@@ -63,7 +63,9 @@ impl AuthorizationRequest {
 
     /// The parsed `claims` parameter.
     pub fn claims_request(&self) -> Option<ClaimsRequest> {
-        self.claims.as_deref().and_then(|c| ClaimsRequest::parse(c).ok())
+        self.claims
+            .as_deref()
+            .and_then(|c| ClaimsRequest::parse(c).ok())
     }
 }
 
@@ -111,7 +113,11 @@ fn single<'a>(params: &'a [(String, String)], name: &str) -> Result<Option<&'a s
 /// Picks the page language from `ui_locales` (space-separated BCP 47 tags; first match wins).
 pub fn pick_language(ui_locales: Option<&str>) -> String {
     for tag in ui_locales.unwrap_or("").split(' ') {
-        let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if primary == "sv" || primary == "en" {
             return primary;
         }
@@ -148,8 +154,12 @@ pub fn validate(
         error: OAuthError::new(code, description),
     };
     let get = |name: &str| {
-        single(params, name)
-            .map_err(|_| fail(ErrorCode::InvalidRequest, "a parameter was sent more than once"))
+        single(params, name).map_err(|_| {
+            fail(
+                ErrorCode::InvalidRequest,
+                "a parameter was sent more than once",
+            )
+        })
     };
     // Request objects are not built yet: say so rather than silently ignore them
     // (conformance: oidcc-unsigned-request-object-…, OIDC Core §6).
@@ -177,13 +187,13 @@ pub fn validate(
             ));
         }
     }
-    if let Some(mode) = get("response_mode")? {
-        if mode != "query" {
-            return Err(fail(
-                ErrorCode::InvalidRequest,
-                "only response_mode=query is supported",
-            ));
-        }
+    if let Some(mode) = get("response_mode")?
+        && mode != "query"
+    {
+        return Err(fail(
+            ErrorCode::InvalidRequest,
+            "only response_mode=query is supported",
+        ));
     }
     if !client.allows_grant(GrantType::AuthorizationCode) {
         return Err(fail(
@@ -197,13 +207,20 @@ pub fn validate(
         return Err(fail(ErrorCode::InvalidScope, "scope must include openid"));
     }
     let scope = scope.restricted_to(&client.scopes);
-    let code_challenge = pkce(client, get("code_challenge")?, get("code_challenge_method")?)
-        .map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
+    let code_challenge = pkce(
+        client,
+        get("code_challenge")?,
+        get("code_challenge_method")?,
+    )
+    .map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let prompt = parse_prompt(get("prompt")?).map_err(|d| fail(ErrorCode::InvalidRequest, d))?;
     let max_age = match get("max_age")? {
         None => None,
         Some(v) => Some(v.parse::<u64>().map_err(|_| {
-            fail(ErrorCode::InvalidRequest, "max_age must be a non-negative integer")
+            fail(
+                ErrorCode::InvalidRequest,
+                "max_age must be a non-negative integer",
+            )
         })?),
     };
     let claims = match get("claims")? {
@@ -246,7 +263,9 @@ fn pkce(
     method: Option<&str>,
 ) -> Result<Option<CodeChallenge>, &'static str> {
     match challenge {
-        None if client.is_public() => Err("public clients must use PKCE (code_challenge with S256)"),
+        None if client.is_public() => {
+            Err("public clients must use PKCE (code_challenge with S256)")
+        }
         None if method.is_some() => Err("code_challenge_method without code_challenge"),
         None => Ok(None),
         Some(c) => CodeChallenge::parse(c, method)
@@ -305,7 +324,11 @@ fn choose_acrs(
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    requested.extend(claims.map(ClaimsRequest::requested_acr_values).unwrap_or_default());
+    requested.extend(
+        claims
+            .map(ClaimsRequest::requested_acr_values)
+            .unwrap_or_default(),
+    );
     let mut usable: Vec<String> = Vec::new();
     for acr in requested.into_iter().filter(allowed) {
         if !usable.contains(&acr) {

@@ -36,7 +36,8 @@ pub struct ClaimsRequest {
 impl ClaimsRequest {
     /// Parses the JSON parameter.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        serde_json::from_str(raw).map_err(|e| format!("claims is not valid JSON of the OIDC Core §5.5 shape: {e}"))
+        serde_json::from_str(raw)
+            .map_err(|e| format!("claims is not valid JSON of the OIDC Core §5.5 shape: {e}"))
     }
 
     /// The acr values an essential `acr` request accepts, if one was made (§5.5.1.1).
@@ -90,7 +91,11 @@ pub fn supported_scopes() -> Vec<String> {
     let mut s: Vec<String> = ["openid", "profile", "email", "phone", "offline_access"]
         .map(String::from)
         .to_vec();
-    for name in ["naturalPersonInfo", "naturalPersonNumber", "naturalPersonOrgId"] {
+    for name in [
+        "naturalPersonInfo",
+        "naturalPersonNumber",
+        "naturalPersonOrgId",
+    ] {
         s.push(format!("{OIDC_SE_SCOPE}{name}"));
     }
     s
@@ -99,13 +104,35 @@ pub fn supported_scopes() -> Vec<String> {
 /// Claims this provider can release, for discovery.
 pub fn supported_claims() -> Vec<String> {
     let mut c: Vec<String> = [
-        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
-        "name", "given_name", "family_name", "birthdate", "updated_at", "email",
-        "email_verified", "phone_number", "phone_number_verified",
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "acr",
+        "amr",
+        "azp",
+        "sid",
+        "name",
+        "given_name",
+        "family_name",
+        "birthdate",
+        "updated_at",
+        "email",
+        "email_verified",
+        "phone_number",
+        "phone_number_verified",
     ]
     .map(String::from)
     .to_vec();
-    for name in ["personalIdentityNumber", "coordinationNumber", "orgNumber", "orgAffiliation"] {
+    for name in [
+        "personalIdentityNumber",
+        "coordinationNumber",
+        "orgNumber",
+        "orgAffiliation",
+    ] {
         c.push(format!("{OIDC_SE_CLAIM}{name}"));
     }
     c
@@ -143,7 +170,11 @@ fn available(account: &Account) -> Map<String, Value> {
         let day = if day > 60 { day - 60 } else { day };
         put(
             "birthdate",
-            Some(json!(format!("{}-{}-{day:02}", &digits[0..4], &digits[4..6]))),
+            Some(json!(format!(
+                "{}-{}-{day:02}",
+                &digits[0..4],
+                &digits[4..6]
+            ))),
         );
         if let Some(org) = &account.org_number {
             put(
@@ -153,7 +184,10 @@ fn available(account: &Account) -> Map<String, Value> {
         }
     }
     if let Some(org) = &account.org_number {
-        put(&format!("{OIDC_SE_CLAIM}orgNumber"), Some(json!(org.as_str())));
+        put(
+            &format!("{OIDC_SE_CLAIM}orgNumber"),
+            Some(json!(org.as_str())),
+        );
     }
     m
 }
@@ -164,7 +198,13 @@ fn scope_claims(scope: &Scope, target: Target) -> Vec<String> {
     let mut add = |list: &[&str]| names.extend(list.iter().map(|s| s.to_string()));
     let userinfo = target == Target::UserInfo;
     if userinfo && scope.contains("profile") {
-        add(&["name", "given_name", "family_name", "updated_at", "birthdate"]);
+        add(&[
+            "name",
+            "given_name",
+            "family_name",
+            "updated_at",
+            "birthdate",
+        ]);
     }
     if userinfo && scope.contains("email") {
         add(&["email", "email_verified"]);
@@ -247,8 +287,10 @@ mod tests {
     #[test]
     fn claims_parameter_adds_claims_to_the_id_token() {
         let scope = Scope::parse("openid").expect("scope");
-        let req = ClaimsRequest::parse(r#"{"id_token":{"email":null},"userinfo":{"name":{"essential":true}}}"#)
-            .expect("valid");
+        let req = ClaimsRequest::parse(
+            r#"{"id_token":{"email":null},"userinfo":{"name":{"essential":true}}}"#,
+        )
+        .expect("valid");
         let id = release(&account(), &scope, Some(&req), Target::IdToken);
         assert_eq!(id["email"], json!("anna@example.se"));
         let ui = release(&account(), &scope, Some(&req), Target::UserInfo);
@@ -258,19 +300,28 @@ mod tests {
 
     #[test]
     fn natural_person_number_goes_in_both() {
-        let scope = Scope::parse("openid https://id.oidc.se/scope/naturalPersonNumber").expect("scope");
+        let scope =
+            Scope::parse("openid https://id.oidc.se/scope/naturalPersonNumber").expect("scope");
         for t in [Target::IdToken, Target::UserInfo] {
             let c = release(&account(), &scope, None, t);
-            assert_eq!(c[&format!("{OIDC_SE_CLAIM}personalIdentityNumber")], json!("199001010017"));
+            assert_eq!(
+                c[&format!("{OIDC_SE_CLAIM}personalIdentityNumber")],
+                json!("199001010017")
+            );
         }
     }
 
     #[test]
     fn essential_acr() {
-        let req = ClaimsRequest::parse(r#"{"id_token":{"acr":{"essential":true,"values":["a","b"]}}}"#)
-            .expect("valid");
-        assert_eq!(req.essential_acr(), Some(vec!["a".to_string(), "b".to_string()]));
-        let voluntary = ClaimsRequest::parse(r#"{"id_token":{"acr":{"value":"a"}}}"#).expect("valid");
+        let req =
+            ClaimsRequest::parse(r#"{"id_token":{"acr":{"essential":true,"values":["a","b"]}}}"#)
+                .expect("valid");
+        assert_eq!(
+            req.essential_acr(),
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        let voluntary =
+            ClaimsRequest::parse(r#"{"id_token":{"acr":{"value":"a"}}}"#).expect("valid");
         assert_eq!(voluntary.essential_acr(), None);
         assert_eq!(voluntary.requested_acr_values(), vec!["a".to_string()]);
     }

@@ -82,11 +82,13 @@ impl Ephemeral {
     /// Redeems a code atomically: of parallel redemptions exactly one is `Fresh` (S6).
     pub async fn redeem_code(&self, code: &str) -> Result<Redemption, StoreError> {
         let key = format!("code:{}", token_hash(code));
-        Ok(match self.store.consume_once(&key, SPENT_CODE_MEMORY).await? {
-            Consumed::Fresh(bytes) => Redemption::Fresh(Box::new(decode(&bytes)?)),
-            Consumed::Spent(bytes) => Redemption::Reused(Box::new(decode(&bytes)?)),
-            Consumed::Missing => Redemption::Missing,
-        })
+        Ok(
+            match self.store.consume_once(&key, SPENT_CODE_MEMORY).await? {
+                Consumed::Fresh(bytes) => Redemption::Fresh(Box::new(decode(&bytes)?)),
+                Consumed::Spent(bytes) => Redemption::Reused(Box::new(decode(&bytes)?)),
+                Consumed::Missing => Redemption::Missing,
+            },
+        )
     }
 
     /// Records that a grant was revoked before its row may exist (a reused code racing
@@ -121,12 +123,20 @@ impl Ephemeral {
     /// Revokes one access token by its `jti` until it would have expired anyway.
     pub async fn revoke_access_token(&self, jti: &str, ttl: Duration) -> Result<(), StoreError> {
         self.store
-            .put(&format!("at-revoked:{jti}"), b"1", ttl.max(Duration::from_secs(1)))
+            .put(
+                &format!("at-revoked:{jti}"),
+                b"1",
+                ttl.max(Duration::from_secs(1)),
+            )
             .await
     }
 
     /// True when the access token with this `jti` was revoked.
     pub async fn is_access_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
-        Ok(self.store.get(&format!("at-revoked:{jti}")).await?.is_some())
+        Ok(self
+            .store
+            .get(&format!("at-revoked:{jti}"))
+            .await?
+            .is_some())
     }
 }

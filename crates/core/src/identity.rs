@@ -42,7 +42,7 @@ fn luhn_ok(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn digits_of(s: &str) -> Option<Vec<u8>> {
@@ -55,7 +55,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -80,7 +82,11 @@ impl Personnummer {
             _ => return Err(IdentityNumberError::Format),
         };
         let digits = digits_of(&body).ok_or(IdentityNumberError::Format)?;
-        let ten: &[u8] = if digits.len() == 12 { &digits[2..] } else { &digits };
+        let ten: &[u8] = if digits.len() == 12 {
+            &digits[2..]
+        } else {
+            &digits
+        };
         let num = |d: &[u8]| d.iter().fold(0u32, |acc, x| acc * 10 + u32::from(*x));
         let yy = num(&ten[0..2]);
         let month = num(&ten[2..4]);
@@ -210,7 +216,9 @@ mod tests {
     #[test]
     fn century_from_separator_and_date() {
         assert_eq!(
-            Personnummer::parse("900101+0017", TODAY).expect("ok").as_str(),
+            Personnummer::parse("900101+0017", TODAY)
+                .expect("ok")
+                .as_str(),
             "189001010017"
         );
         // 2001-01-01 is in the past, so a 10-digit 01… is this century.

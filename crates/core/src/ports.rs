@@ -33,13 +33,10 @@ pub trait AccountRepo: Send + Sync {
     /// By username (exact).
     async fn find_by_username(&self, username: &str) -> Result<Option<Account>, StoreError>;
     /// By personnummer.
-    async fn find_by_personnummer(
-        &self,
-        pnr: &Personnummer,
-    ) -> Result<Option<Account>, StoreError>;
-    /// By customer number.
-    async fn find_by_customer_number(&self, number: &str)
+    async fn find_by_personnummer(&self, pnr: &Personnummer)
     -> Result<Option<Account>, StoreError>;
+    /// By customer number.
+    async fn find_by_customer_number(&self, number: &str) -> Result<Option<Account>, StoreError>;
     /// Inserts; a taken identifier gives `Conflict`.
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError>;
     /// Sets a new password hash and moves the old one into the history, in one transaction.
@@ -50,11 +47,8 @@ pub trait AccountRepo: Send + Sync {
         now: UnixTime,
     ) -> Result<(), StoreError>;
     /// Earlier password hashes, newest first.
-    async fn password_history(
-        &self,
-        id: &AccountId,
-        limit: u64,
-    ) -> Result<Vec<String>, StoreError>;
+    async fn password_history(&self, id: &AccountId, limit: u64)
+    -> Result<Vec<String>, StoreError>;
     /// Accounts ordered by creation.
     async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError>;
 }

@@ -16,9 +16,9 @@ impl Scope {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let mut set = BTreeSet::new();
         for token in raw.split(' ').filter(|t| !t.is_empty()) {
-            let legal = token
-                .chars()
-                .all(|c| c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c));
+            let legal = token.chars().all(|c| {
+                c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c)
+            });
             if !legal {
                 return Err(format!("illegal character in scope token {token:?}"));
             }

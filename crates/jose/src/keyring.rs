@@ -22,24 +22,33 @@ pub struct Keyring {
     entries: Vec<Entry>,
 }
 
-fn signer_verifier(
-    alg: &str,
-    pem: &str,
-) -> Result<(Box<dyn JwsSigner>, Box<dyn JwsVerifier>, Jwk), JoseError> {
+/// A key's signer, verifier and public JWK, built from its PEM.
+type Material = (Box<dyn JwsSigner>, Box<dyn JwsVerifier>, Jwk);
+
+fn signer_verifier(alg: &str, pem: &str) -> Result<Material, JoseError> {
     let key_err = |e: josekit::JoseError| JoseError::Key(e.to_string());
     Ok(match alg {
         "RS256" | "PS256" => {
-            let pair = josekit::jwk::alg::rsa::RsaKeyPair::from_pem(pem.as_bytes()).map_err(key_err)?;
+            let pair =
+                josekit::jwk::alg::rsa::RsaKeyPair::from_pem(pem.as_bytes()).map_err(key_err)?;
             let public = pair.to_jwk_public_key();
             if alg == "RS256" {
                 (
-                    Box::new(RS256.signer_from_jwk(&pair.to_jwk_private_key()).map_err(key_err)?),
+                    Box::new(
+                        RS256
+                            .signer_from_jwk(&pair.to_jwk_private_key())
+                            .map_err(key_err)?,
+                    ),
                     Box::new(RS256.verifier_from_jwk(&public).map_err(key_err)?),
                     public,
                 )
             } else {
                 (
-                    Box::new(PS256.signer_from_jwk(&pair.to_jwk_private_key()).map_err(key_err)?),
+                    Box::new(
+                        PS256
+                            .signer_from_jwk(&pair.to_jwk_private_key())
+                            .map_err(key_err)?,
+                    ),
                     Box::new(PS256.verifier_from_jwk(&public).map_err(key_err)?),
                     public,
                 )
@@ -49,7 +58,11 @@ fn signer_verifier(
             let pair = ES256.key_pair_from_pem(pem.as_bytes()).map_err(key_err)?;
             let public = pair.to_jwk_public_key();
             (
-                Box::new(ES256.signer_from_jwk(&pair.to_jwk_private_key()).map_err(key_err)?),
+                Box::new(
+                    ES256
+                        .signer_from_jwk(&pair.to_jwk_private_key())
+                        .map_err(key_err)?,
+                ),
                 Box::new(ES256.verifier_from_jwk(&public).map_err(key_err)?),
                 public,
             )
@@ -58,7 +71,11 @@ fn signer_verifier(
             let pair = EdDSA.key_pair_from_pem(pem.as_bytes()).map_err(key_err)?;
             let public = pair.to_jwk_public_key();
             (
-                Box::new(EdDSA.signer_from_jwk(&pair.to_jwk_private_key()).map_err(key_err)?),
+                Box::new(
+                    EdDSA
+                        .signer_from_jwk(&pair.to_jwk_private_key())
+                        .map_err(key_err)?,
+                ),
                 Box::new(EdDSA.verifier_from_jwk(&public).map_err(key_err)?),
                 public,
             )
@@ -68,12 +85,22 @@ fn signer_verifier(
 }
 
 /// Generates a new key for `alg`, published now and signing from `active_from`.
-pub fn generate_key(alg: &str, now: UnixTime, active_from: UnixTime) -> Result<StoredKey, JoseError> {
+pub fn generate_key(
+    alg: &str,
+    now: UnixTime,
+    active_from: UnixTime,
+) -> Result<StoredKey, JoseError> {
     let key_err = |e: josekit::JoseError| JoseError::Key(e.to_string());
     let pem = match alg {
         // PS256 uses a plain RSA key too (RFC 7518 §3.5); JWKs carry kty "RSA" either way.
-        "RS256" | "PS256" => RS256.generate_key_pair(2048).map_err(key_err)?.to_pem_private_key(),
-        "ES256" => ES256.generate_key_pair().map_err(key_err)?.to_pem_private_key(),
+        "RS256" | "PS256" => RS256
+            .generate_key_pair(2048)
+            .map_err(key_err)?
+            .to_pem_private_key(),
+        "ES256" => ES256
+            .generate_key_pair()
+            .map_err(key_err)?
+            .to_pem_private_key(),
         "EdDSA" => EdDSA
             .generate_key_pair(EdCurve::Ed25519)
             .map_err(key_err)?
@@ -152,19 +179,30 @@ impl Keyring {
         header.set_token_type(typ);
         header.set_key_id(&entry.meta.kid);
         let payload = JwtPayload::from_map(claims)?;
-        Ok(jwt::encode_with_signer(&payload, &header, entry.signer.as_ref())?)
+        Ok(jwt::encode_with_signer(
+            &payload,
+            &header,
+            entry.signer.as_ref(),
+        )?)
     }
 
     /// Verifies a JWT we signed: the `kid` must name a published key and the header `alg`
     /// must be that key's algorithm (no algorithm confusion, no `none`). Returns the
     /// claims and the header's `typ`. Expiry and audience are the caller's to check.
-    pub fn verify(&self, token: &str, now: UnixTime) -> Result<(Map<String, Value>, Option<String>), JoseError> {
+    pub fn verify(
+        &self,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<(Map<String, Value>, Option<String>), JoseError> {
         let header = jwt::decode_header(token)?;
         let kid = header
             .claim("kid")
             .and_then(Value::as_str)
             .ok_or_else(|| JoseError::Invalid("no kid".into()))?;
-        let alg = header.claim("alg").and_then(Value::as_str).unwrap_or("none");
+        let alg = header
+            .claim("alg")
+            .and_then(Value::as_str)
+            .unwrap_or("none");
         let entry = self
             .entries
             .iter()
@@ -224,12 +262,18 @@ mod tests {
         let token = ring.sign("RS256", "JWT", claims, now).expect("sign");
         let parts: Vec<&str> = token.split('.').collect();
         let header: Value = serde_json::from_slice(
-            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[0]).expect("b64"),
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[0])
+                .expect("b64"),
         )
         .expect("json");
         let mut none_header = header.clone();
         none_header["alg"] = "none".into();
-        let enc = |v: &Value| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, v.to_string());
+        let enc = |v: &Value| {
+            base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                v.to_string(),
+            )
+        };
         let unsigned = format!("{}.{}.", enc(&none_header), parts[1]);
         assert!(ring.verify(&unsigned, now).is_err());
         let tampered = format!("{}.{}x.{}", parts[0], parts[1], parts[2]);

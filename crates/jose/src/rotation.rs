@@ -73,7 +73,10 @@ mod tests {
             let h = josekit::jwt::decode_header(token).expect("header");
             h.claim("kid").and_then(|v| v.as_str()).map(str::to_owned)
         };
-        let sign_at = |t: UnixTime| ring.sign("ES256", "JWT", serde_json::Map::new(), t).expect("sign");
+        let sign_at = |t: UnixTime| {
+            ring.sign("ES256", "JWT", serde_json::Map::new(), t)
+                .expect("sign")
+        };
         // Before activation: both published, the old one signs.
         let before = t0.plus(Duration::from_secs(60));
         assert_eq!(ring.jwks(before)["keys"].as_array().map(Vec::len), Some(2));

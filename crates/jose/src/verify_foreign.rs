@@ -13,7 +13,11 @@ fn verifier(alg: &str, jwk: &Jwk) -> Result<Box<dyn JwsVerifier>, JoseError> {
         "PS256" => Box::new(PS256.verifier_from_jwk(jwk)?),
         "ES256" => Box::new(ES256.verifier_from_jwk(jwk)?),
         "EdDSA" => Box::new(EdDSA.verifier_from_jwk(jwk)?),
-        other => return Err(JoseError::Invalid(format!("algorithm {other} not accepted"))),
+        other => {
+            return Err(JoseError::Invalid(format!(
+                "algorithm {other} not accepted"
+            )));
+        }
     })
 }
 
@@ -21,11 +25,15 @@ fn verifier(alg: &str, jwk: &Jwk) -> Result<Box<dyn JwsVerifier>, JoseError> {
 /// only key of a matching type). Only asymmetric algorithms are accepted. Returns the claims.
 pub fn verify_with_jwks(token: &str, jwks_json: &str) -> Result<Map<String, Value>, JoseError> {
     let header = jwt::decode_header(token)?;
-    let alg = header.claim("alg").and_then(Value::as_str).unwrap_or("none");
+    let alg = header
+        .claim("alg")
+        .and_then(Value::as_str)
+        .unwrap_or("none");
     if !crate::ALGORITHMS.contains(&alg) {
         return Err(JoseError::Invalid(format!("algorithm {alg} not accepted")));
     }
-    let set = JwkSet::from_bytes(jwks_json.as_bytes()).map_err(|e| JoseError::Key(e.to_string()))?;
+    let set =
+        JwkSet::from_bytes(jwks_json.as_bytes()).map_err(|e| JoseError::Key(e.to_string()))?;
     let kty = match alg {
         "ES256" => "EC",
         "EdDSA" => "OKP",
@@ -33,10 +41,16 @@ pub fn verify_with_jwks(token: &str, jwks_json: &str) -> Result<Map<String, Valu
     };
     let candidates: Vec<&Jwk> = match header.claim("kid").and_then(Value::as_str) {
         Some(kid) => set.get(kid),
-        None => set.keys().into_iter().filter(|k| k.key_type() == kty).collect(),
+        None => set
+            .keys()
+            .into_iter()
+            .filter(|k| k.key_type() == kty)
+            .collect(),
     };
     let [jwk] = candidates.as_slice() else {
-        return Err(JoseError::Invalid("no single matching key in the client's JWKS".into()));
+        return Err(JoseError::Invalid(
+            "no single matching key in the client's JWKS".into(),
+        ));
     };
     if jwk.algorithm().is_some_and(|a| a != alg) {
         return Err(JoseError::Invalid("alg does not match the key".into()));

@@ -78,7 +78,11 @@ fn account_from(row: &mut Row, line: usize) -> anyhow::Result<Account> {
         .map(|o| OrgNumber::parse(&o))
         .transpose()
         .map_err(|e| anyhow::anyhow!("line {line}: org_number: {e}"))?;
-    if a.username.is_none() && a.customer_number.is_none() && a.personnummer.is_none() && a.org_number.is_none() {
+    if a.username.is_none()
+        && a.customer_number.is_none()
+        && a.personnummer.is_none()
+        && a.org_number.is_none()
+    {
         bail!("line {line}: needs username, customer_number, personnummer or org_number");
     }
     a.name = present(row.name.take());

@@ -9,11 +9,11 @@ use portvakt_core::ephemeral::Ephemeral;
 use portvakt_core::ports::{AccountRepo, EphemeralStore, KeyRepo};
 use portvakt_core::time::UnixTime;
 use portvakt_store::{MemoryStore, RedisStore, SqlStore};
+use portvakt_web::AppState;
 use portvakt_web::hashing::PasswordHasher;
 use portvakt_web::keys::KeyCache;
 use portvakt_web::login::MethodRegistry;
 use portvakt_web::state::Readiness;
-use portvakt_web::AppState;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -25,7 +25,10 @@ pub fn database_url(config: &Config) -> anyhow::Result<String> {
     }
     let dir = config.dir.join(&config.settings.data_dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(format!("sqlite://{}?mode=rwc", dir.join("portvakt.db").display()))
+    Ok(format!(
+        "sqlite://{}?mode=rwc",
+        dir.join("portvakt.db").display()
+    ))
 }
 
 /// The connected backends.
@@ -141,7 +144,10 @@ async fn import_demo_accounts(
 /// `portvakt keys rotate`: publishes a new key per configured algorithm now, signing
 /// after `keys.activation_delay_secs`; the keys it replaces stay published until every
 /// token they signed has expired (S17).
-pub async fn rotate_keys(config: &Config, sql: &SqlStore) -> anyhow::Result<portvakt_jose::RotationPlan> {
+pub async fn rotate_keys(
+    config: &Config,
+    sql: &SqlStore,
+) -> anyhow::Result<portvakt_jose::RotationPlan> {
     let now = UnixTime::now();
     let t = &config.settings.tokens;
     // Clients may only shorten lifetimes, so the deployment's longest bounds them all;
@@ -180,7 +186,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

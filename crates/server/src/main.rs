@@ -23,7 +23,12 @@ use std::sync::Arc;
 #[command(version, about)]
 struct Cli {
     /// The main configuration file.
-    #[arg(long, global = true, env = "PORTVAKT_CONFIG", default_value = "config/portvakt.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "PORTVAKT_CONFIG",
+        default_value = "config/portvakt.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Option<Command>,
@@ -64,7 +69,7 @@ enum KeysCommand {
 #[derive(Subcommand)]
 enum UsersCommand {
     /// Add one account.
-    Add(AddUser),
+    Add(Box<AddUser>),
     /// Import accounts from CSV (see docs/configuration.md for the columns).
     Import {
         /// The CSV file.
@@ -132,13 +137,18 @@ fn load_config(path: &Path) -> anyhow::Result<Config> {
         for e in &errors {
             eprintln!("{e}");
         }
-        anyhow::anyhow!("the configuration has {} problem(s); nothing was started", errors.len())
+        anyhow::anyhow!(
+            "the configuration has {} problem(s); nothing was started",
+            errors.len()
+        )
     })
 }
 
 async fn sql_only(config: &Config) -> anyhow::Result<SqlStore> {
     let url = database_url(config)?;
-    Ok(SqlStore::connect(&url, 2).await.context("connecting to the database")?)
+    SqlStore::connect(&url, 2)
+        .await
+        .context("connecting to the database")
 }
 
 #[tokio::main]
@@ -150,7 +160,12 @@ async fn main() -> anyhow::Result<()> {
         let mut secret = String::new();
         std::io::stdin().read_to_string(&mut secret)?;
         let hasher = PasswordHasher::new(&Default::default())?;
-        println!("{}", hasher.hash(&Secret::new(secret.trim_end_matches(['\n', '\r']))).await?);
+        println!(
+            "{}",
+            hasher
+                .hash(&Secret::new(secret.trim_end_matches(['\n', '\r'])))
+                .await?
+        );
         return Ok(());
     }
     let config = load_config(&cli.config)?;
@@ -221,10 +236,16 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Rotate => {
             let plan = portvakt::rotate_keys(config, &sql).await?;
             for k in &plan.new_keys {
-                println!("published {} key {} (signs from {})", k.alg, k.kid, k.active_from.0);
+                println!(
+                    "published {} key {} (signs from {})",
+                    k.alg, k.kid, k.active_from.0
+                );
             }
             for (kid, retired, expires) in &plan.retire {
-                println!("key {kid} signs until {} and is published until {}", retired.0, expires.0);
+                println!(
+                    "key {kid} signs until {} and is published until {}",
+                    retired.0, expires.0
+                );
             }
         }
     }
@@ -256,8 +277,14 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 .map(|o| OrgNumber::parse(&o))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("org number: {e}"))?;
-            if a.username.is_none() && a.customer_number.is_none() && a.personnummer.is_none() && a.org_number.is_none() {
-                bail!("give at least one of --username, --customer-number, --personnummer, --org-number");
+            if a.username.is_none()
+                && a.customer_number.is_none()
+                && a.personnummer.is_none()
+                && a.org_number.is_none()
+            {
+                bail!(
+                    "give at least one of --username, --customer-number, --personnummer, --org-number"
+                );
             }
             a.name = u.name;
             a.given_name = u.given_name;
@@ -316,13 +343,30 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 bail!("no account {who}");
             };
             println!("id:              {}", a.id);
-            println!("username:        {}", a.username.clone().unwrap_or_default());
-            println!("customer number: {}", a.customer_number.clone().unwrap_or_default());
+            println!(
+                "username:        {}",
+                a.username.clone().unwrap_or_default()
+            );
+            println!(
+                "customer number: {}",
+                a.customer_number.clone().unwrap_or_default()
+            );
             println!("personnummer:    {}", masked(&a));
-            println!("org number:      {}", a.org_number.as_ref().map(|o| o.as_str()).unwrap_or(""));
+            println!(
+                "org number:      {}",
+                a.org_number.as_ref().map(|o| o.as_str()).unwrap_or("")
+            );
             println!("name:            {}", a.name.clone().unwrap_or_default());
-            println!("e-mail:          {} (verified: {})", a.email.clone().unwrap_or_default(), a.email_verified);
-            println!("mobile:          {} (verified: {})", a.phone.clone().unwrap_or_default(), a.phone_verified);
+            println!(
+                "e-mail:          {} (verified: {})",
+                a.email.clone().unwrap_or_default(),
+                a.email_verified
+            );
+            println!(
+                "mobile:          {} (verified: {})",
+                a.phone.clone().unwrap_or_default(),
+                a.phone_verified
+            );
             println!("password set:    {}", a.password_hash.is_some());
             println!("locked:          {}", a.is_locked());
             println!("created:         {}", a.created_at.0);

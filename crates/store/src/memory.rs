@@ -28,7 +28,7 @@ impl Inner {
 
     fn insert(&mut self, key: &str, value: Vec<u8>, ttl: Duration, now: Instant) {
         self.writes += 1;
-        if self.writes % 1024 == 0 {
+        if self.writes.is_multiple_of(1024) {
             // Expired entries are dropped lazily on read and swept here now and then.
             self.map.retain(|_, e| e.expires > now);
         }

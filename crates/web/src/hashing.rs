@@ -47,7 +47,9 @@ impl PasswordHasher {
     /// a dummy so the time taken does not tell whether the account exists.
     pub async fn verify(&self, secret: &Secret, hash: Option<&str>) -> Result<bool, AppError> {
         let known = hash.is_some();
-        let hash = hash.map(str::to_owned).unwrap_or_else(|| self.dummy.to_string());
+        let hash = hash
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.dummy.to_string());
         let value = secret.clone();
         let ok = self
             .run(move || {
@@ -97,8 +99,16 @@ mod tests {
         let hash = h.hash(&pw).await.expect("hash");
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(h.verify(&pw, Some(&hash)).await.expect("verify"));
-        assert!(!h.verify(&Secret::new("fel"), Some(&hash)).await.expect("verify"));
+        assert!(
+            !h.verify(&Secret::new("fel"), Some(&hash))
+                .await
+                .expect("verify")
+        );
         // Unknown user: never true, even for the dummy's own password.
-        assert!(!h.verify(&Secret::new("portvakt-dummy-password"), None).await.expect("verify"));
+        assert!(
+            !h.verify(&Secret::new("portvakt-dummy-password"), None)
+                .await
+                .expect("verify")
+        );
     }
 }

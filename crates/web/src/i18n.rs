@@ -18,26 +18,74 @@ const SV: &[(&str, &str)] = &[
     ("field.customer_number", "Kundnummer"),
     ("field.password", "Lösenord"),
     ("button.login", "Logga in"),
-    ("login.password.invalid_username", "Fel användarnamn eller lösenord."),
-    ("login.password.invalid_customer_number", "Fel kundnummer eller lösenord."),
-    ("login.customer_number.hint", "Kundnumret finns på din senaste faktura."),
+    (
+        "login.password.invalid_username",
+        "Fel användarnamn eller lösenord.",
+    ),
+    (
+        "login.password.invalid_customer_number",
+        "Fel kundnummer eller lösenord.",
+    ),
+    (
+        "login.customer_number.hint",
+        "Kundnumret finns på din senaste faktura.",
+    ),
     ("error.fields_required", "Fyll i alla fält."),
     ("error.title", "Något gick fel"),
-    ("error.unavailable", "Tjänsten är tillfälligt otillgänglig. Försök igen om en stund."),
-    ("error.internal", "Ett oväntat fel inträffade. Försök igen om en stund."),
+    (
+        "error.unavailable",
+        "Tjänsten är tillfälligt otillgänglig. Försök igen om en stund.",
+    ),
+    (
+        "error.internal",
+        "Ett oväntat fel inträffade. Försök igen om en stund.",
+    ),
     ("error.not_found", "Sidan finns inte."),
-    ("error.back_to_service", "Gå tillbaka till tjänsten du kom från och börja om."),
-    ("error.missing_client_id", "Inloggningsförfrågan saknar uppgift om vilken tjänst den kommer från."),
-    ("error.unknown_client", "Tjänsten du kom från är inte registrerad här."),
-    ("error.missing_redirect_uri", "Inloggningsförfrågan saknar adressen du ska skickas tillbaka till."),
-    ("error.bad_redirect_uri", "Adressen du skulle skickas tillbaka till är inte registrerad för tjänsten. Av säkerhetsskäl skickas du inte dit."),
-    ("error.duplicate_parameter", "Inloggningsförfrågan innehåller samma uppgift flera gånger."),
-    ("error.login_expired", "Inloggningen tog för lång tid eller är redan avslutad."),
-    ("error.wrong_browser", "Inloggningen påbörjades i en annan webbläsare eller med cookies avstängda. Aktivera cookies och börja om från tjänsten."),
-    ("error.csrf", "Formuläret kunde inte kontrolleras. Ladda om sidan och försök igen."),
-    ("error.bad_form", "Formuläret var ofullständigt. Försök igen."),
+    (
+        "error.back_to_service",
+        "Gå tillbaka till tjänsten du kom från och börja om.",
+    ),
+    (
+        "error.missing_client_id",
+        "Inloggningsförfrågan saknar uppgift om vilken tjänst den kommer från.",
+    ),
+    (
+        "error.unknown_client",
+        "Tjänsten du kom från är inte registrerad här.",
+    ),
+    (
+        "error.missing_redirect_uri",
+        "Inloggningsförfrågan saknar adressen du ska skickas tillbaka till.",
+    ),
+    (
+        "error.bad_redirect_uri",
+        "Adressen du skulle skickas tillbaka till är inte registrerad för tjänsten. Av säkerhetsskäl skickas du inte dit.",
+    ),
+    (
+        "error.duplicate_parameter",
+        "Inloggningsförfrågan innehåller samma uppgift flera gånger.",
+    ),
+    (
+        "error.login_expired",
+        "Inloggningen tog för lång tid eller är redan avslutad.",
+    ),
+    (
+        "error.wrong_browser",
+        "Inloggningen påbörjades i en annan webbläsare eller med cookies avstängda. Aktivera cookies och börja om från tjänsten.",
+    ),
+    (
+        "error.csrf",
+        "Formuläret kunde inte kontrolleras. Ladda om sidan och försök igen.",
+    ),
+    (
+        "error.bad_form",
+        "Formuläret var ofullständigt. Försök igen.",
+    ),
     ("demo.title", "Demo: logga in hos en tjänst"),
-    ("demo.intro", "Den här sidan finns bara i utvecklingsläget. Den spelar en förlitande part (RP): välj en tjänst, logga in med ett demokonto och se ID-token och userinfo."),
+    (
+        "demo.intro",
+        "Den här sidan finns bara i utvecklingsläget. Den spelar en förlitande part (RP): välj en tjänst, logga in med ett demokonto och se ID-token och userinfo.",
+    ),
     ("demo.sign_in", "Logga in"),
     ("demo.accounts", "Demokonton"),
     ("demo.result", "Inloggad"),
@@ -61,26 +109,74 @@ const EN: &[(&str, &str)] = &[
     ("field.customer_number", "Customer number"),
     ("field.password", "Password"),
     ("button.login", "Sign in"),
-    ("login.password.invalid_username", "Wrong username or password."),
-    ("login.password.invalid_customer_number", "Wrong customer number or password."),
-    ("login.customer_number.hint", "Your customer number is on your latest invoice."),
+    (
+        "login.password.invalid_username",
+        "Wrong username or password.",
+    ),
+    (
+        "login.password.invalid_customer_number",
+        "Wrong customer number or password.",
+    ),
+    (
+        "login.customer_number.hint",
+        "Your customer number is on your latest invoice.",
+    ),
     ("error.fields_required", "Please fill in every field."),
     ("error.title", "Something went wrong"),
-    ("error.unavailable", "The service is temporarily unavailable. Please try again in a moment."),
-    ("error.internal", "An unexpected error occurred. Please try again in a moment."),
+    (
+        "error.unavailable",
+        "The service is temporarily unavailable. Please try again in a moment.",
+    ),
+    (
+        "error.internal",
+        "An unexpected error occurred. Please try again in a moment.",
+    ),
     ("error.not_found", "There is no such page."),
-    ("error.back_to_service", "Go back to the service you came from and start again."),
-    ("error.missing_client_id", "The sign-in request does not say which service it comes from."),
-    ("error.unknown_client", "The service you came from is not registered here."),
-    ("error.missing_redirect_uri", "The sign-in request does not say where to send you back."),
-    ("error.bad_redirect_uri", "The address you were to be sent back to is not registered for the service. For your safety you are not sent there."),
-    ("error.duplicate_parameter", "The sign-in request contains the same item more than once."),
-    ("error.login_expired", "The sign-in took too long or has already finished."),
-    ("error.wrong_browser", "The sign-in was started in another browser or with cookies turned off. Turn cookies on and start again from the service."),
-    ("error.csrf", "The form could not be verified. Reload the page and try again."),
-    ("error.bad_form", "The form was incomplete. Please try again."),
+    (
+        "error.back_to_service",
+        "Go back to the service you came from and start again.",
+    ),
+    (
+        "error.missing_client_id",
+        "The sign-in request does not say which service it comes from.",
+    ),
+    (
+        "error.unknown_client",
+        "The service you came from is not registered here.",
+    ),
+    (
+        "error.missing_redirect_uri",
+        "The sign-in request does not say where to send you back.",
+    ),
+    (
+        "error.bad_redirect_uri",
+        "The address you were to be sent back to is not registered for the service. For your safety you are not sent there.",
+    ),
+    (
+        "error.duplicate_parameter",
+        "The sign-in request contains the same item more than once.",
+    ),
+    (
+        "error.login_expired",
+        "The sign-in took too long or has already finished.",
+    ),
+    (
+        "error.wrong_browser",
+        "The sign-in was started in another browser or with cookies turned off. Turn cookies on and start again from the service.",
+    ),
+    (
+        "error.csrf",
+        "The form could not be verified. Reload the page and try again.",
+    ),
+    (
+        "error.bad_form",
+        "The form was incomplete. Please try again.",
+    ),
     ("demo.title", "Demo: sign in to a service"),
-    ("demo.intro", "This page exists only in the development profile. It plays a relying party (RP): pick a service, sign in with a demo account, and see the ID token and userinfo."),
+    (
+        "demo.intro",
+        "This page exists only in the development profile. It plays a relying party (RP): pick a service, sign in with a demo account, and see the ID token and userinfo.",
+    ),
     ("demo.sign_in", "Sign in"),
     ("demo.accounts", "Demo accounts"),
     ("demo.result", "Signed in"),
@@ -90,8 +186,11 @@ const EN: &[(&str, &str)] = &[
     ("demo.error", "The sign-in returned an error"),
 ];
 
-fn tables() -> &'static (HashMap<&'static str, &'static str>, HashMap<&'static str, &'static str>) {
-    static T: OnceLock<(HashMap<&str, &str>, HashMap<&str, &str>)> = OnceLock::new();
+/// One language's table.
+type Table = HashMap<&'static str, &'static str>;
+
+fn tables() -> &'static (Table, Table) {
+    static T: OnceLock<(Table, Table)> = OnceLock::new();
     T.get_or_init(|| (SV.iter().copied().collect(), EN.iter().copied().collect()))
 }
 
@@ -144,7 +243,15 @@ mod tests {
             include_str!("error.rs"),
         );
         let known: BTreeSet<&str> = keys().collect();
-        let prefixes = ["\"login.", "\"method.", "\"field.", "\"button.", "\"error.", "\"demo.", "\"lang."];
+        let prefixes = [
+            "\"login.",
+            "\"method.",
+            "\"field.",
+            "\"button.",
+            "\"error.",
+            "\"demo.",
+            "\"lang.",
+        ];
         for prefix in prefixes {
             for (i, _) in src.match_indices(prefix) {
                 let rest = &src[i + 1..];
@@ -153,7 +260,10 @@ mod tests {
                 if key.ends_with('.') || key.contains(' ') || key.contains('{') {
                     continue;
                 }
-                assert!(known.contains(key), "{key} is used but not in the catalogue");
+                assert!(
+                    known.contains(key),
+                    "{key} is used but not in the catalogue"
+                );
             }
         }
     }

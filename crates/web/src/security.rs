@@ -13,14 +13,21 @@ use portvakt_core::config::Settings;
 pub async fn headers(https: bool, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-    ));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // same-origin: login URLs (which carry a transaction id) never leave as a Referer,
     // while our own form POSTs keep a real Origin header.
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
@@ -55,7 +62,11 @@ pub fn browser_cookie_name(settings: &Settings) -> &'static str {
 
 /// The `Set-Cookie` value binding login transactions to this browser.
 pub fn browser_cookie(settings: &Settings, value: &str) -> String {
-    let secure = if settings.is_plain_http() { "" } else { "; Secure" };
+    let secure = if settings.is_plain_http() {
+        ""
+    } else {
+        "; Secure"
+    };
     format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
         browser_cookie_name(settings)
@@ -106,18 +117,37 @@ mod tests {
     #[test]
     fn same_origin_checks() {
         let issuer = "https://login.example.se";
-        assert!(is_same_origin_post(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]), issuer));
-        assert!(!is_same_origin_post(&headers(&[("sec-fetch-site", "cross-site")]), issuer));
-        assert!(!is_same_origin_post(&headers(&[("sec-fetch-site", "same-site")]), issuer));
-        assert!(is_same_origin_post(&headers(&[("origin", "https://login.example.se")]), issuer));
-        assert!(!is_same_origin_post(&headers(&[("origin", "https://evil.example")]), issuer));
-        assert!(!is_same_origin_post(&headers(&[("origin", "null")]), issuer));
+        assert!(is_same_origin_post(
+            &headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]),
+            issuer
+        ));
+        assert!(!is_same_origin_post(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            issuer
+        ));
+        assert!(!is_same_origin_post(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            issuer
+        ));
+        assert!(is_same_origin_post(
+            &headers(&[("origin", "https://login.example.se")]),
+            issuer
+        ));
+        assert!(!is_same_origin_post(
+            &headers(&[("origin", "https://evil.example")]),
+            issuer
+        ));
+        assert!(!is_same_origin_post(
+            &headers(&[("origin", "null")]),
+            issuer
+        ));
         assert!(is_same_origin_post(&headers(&[]), issuer));
     }
 
     #[test]
     fn cookie_is_host_prefixed_and_secure_on_https() {
-        let mut settings: Settings = toml::from_str("issuer = \"https://login.example.se\"").expect("settings");
+        let mut settings: Settings =
+            toml::from_str("issuer = \"https://login.example.se\"").expect("settings");
         let c = browser_cookie(&settings, "v");
         assert!(c.starts_with("__Host-portvakt-browser=v;"), "{c}");
         for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
@@ -126,6 +156,9 @@ mod tests {
         assert!(!c.contains("Domain"), "__Host- cookies have no Domain");
         settings.issuer = "http://localhost:8080".into();
         let c = browser_cookie(&settings, "v");
-        assert!(c.starts_with("portvakt-browser=v;") && !c.contains("Secure"), "{c}");
+        assert!(
+            c.starts_with("portvakt-browser=v;") && !c.contains("Secure"),
+            "{c}"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Reading and validating the configuration. Every error names its file and key, so
 //! `portvakt check-config` and a refused start say exactly what to fix.
 
+use super::Config;
 use super::client::{ClientConfig, ClientCredential, ClientFile, SecretValue};
 use super::settings::{Profile, Settings};
-use super::Config;
 use crate::ids::ClientId;
 use crate::redirect_uri::RedirectUri;
 use crate::secret::Secret;
@@ -88,9 +88,7 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
             .filter(|k| !matches!(k.as_str(), "config" | "log" | "log_format"))
             .split("__"),
     );
-    let mut settings: Settings = figment
-        .extract()
-        .map_err(|e| figment_errors(e, path))?;
+    let mut settings: Settings = figment.extract().map_err(|e| figment_errors(e, path))?;
     resolve_secret_files(&mut settings, &dir, path, &mut problems);
     validate_settings(&settings, path, &mut problems);
 
@@ -116,7 +114,11 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
                             validate_client(raw, &file, &dir, &settings, &mut problems)
                         {
                             if clients.iter().any(|c| c.client_id == client.client_id) {
-                                problems.add(&file, "client_id", "another client file uses this client_id");
+                                problems.add(
+                                    &file,
+                                    "client_id",
+                                    "another client file uses this client_id",
+                                );
                             }
                             clients.push(client);
                         }
@@ -161,7 +163,11 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
         Err(_) => p.add(file, "issuer", "must be an absolute URL"),
         Ok(url) => {
             if url.query().is_some() || url.fragment().is_some() {
-                p.add(file, "issuer", "must not have a query or fragment (OIDC Discovery §2)");
+                p.add(
+                    file,
+                    "issuer",
+                    "must not have a query or fragment (OIDC Discovery §2)",
+                );
             }
             if s.issuer.ends_with('/') {
                 p.add(file, "issuer", "must not end with '/'");
@@ -194,7 +200,11 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
             );
         }
         if s.demo.relying_party || s.demo.accounts_file.is_some() {
-            p.add(file, "demo", "demo data is for the development profile only");
+            p.add(
+                file,
+                "demo",
+                "demo data is for the development profile only",
+            );
         }
     }
     if s.database.max_connections == 0 {
@@ -211,7 +221,11 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
         p.add(file, "login.argon2_parallelism", "must be at least 1");
     }
     if !s.keys.algorithms.iter().any(|a| a == "RS256") {
-        p.add(file, "keys.algorithms", "must include RS256 (OIDC Core §15.1)");
+        p.add(
+            file,
+            "keys.algorithms",
+            "must include RS256 (OIDC Core §15.1)",
+        );
     }
     for alg in &s.keys.algorithms {
         if !SUPPORTED_ALGS.contains(&alg.as_str()) {
@@ -223,7 +237,11 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
         }
     }
     if s.tokens.code_ttl_secs == 0 || s.tokens.code_ttl_secs > 600 {
-        p.add(file, "tokens.code_ttl_secs", "must be 1..=600 (60 recommended)");
+        p.add(
+            file,
+            "tokens.code_ttl_secs",
+            "must be 1..=600 (60 recommended)",
+        );
     }
     if s.tokens.id_token_ttl_secs == 0 || s.tokens.access_token_ttl_secs == 0 {
         p.add(file, "tokens", "lifetimes must be positive");
@@ -244,7 +262,11 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
     let mut seen: Vec<&String> = Vec::new();
     for (id, method) in &s.methods {
         if method.acr_values().is_empty() {
-            p.add(file, &format!("methods.{id}.acr_values"), "must not be empty");
+            p.add(
+                file,
+                &format!("methods.{id}.acr_values"),
+                "must not be empty",
+            );
         }
         for acr in method.acr_values() {
             if seen.contains(&acr) {
@@ -295,7 +317,11 @@ fn validate_client(
     if raw.acr_values.is_empty() {
         p.add(file, "acr_values", "allow at least one acr value");
     }
-    let answered: Vec<&String> = settings.methods.values().flat_map(|m| m.acr_values()).collect();
+    let answered: Vec<&String> = settings
+        .methods
+        .values()
+        .flat_map(|m| m.acr_values())
+        .collect();
     for acr in &raw.acr_values {
         if !answered.contains(&acr) {
             p.add(
@@ -317,31 +343,46 @@ fn validate_client(
         p.add(file, "scopes", "must include openid");
     }
     for (key, alg) in [
-        ("id_token_signed_response_alg", Some(&raw.id_token_signed_response_alg)),
-        ("userinfo_signed_response_alg", raw.userinfo_signed_response_alg.as_ref()),
+        (
+            "id_token_signed_response_alg",
+            Some(&raw.id_token_signed_response_alg),
+        ),
+        (
+            "userinfo_signed_response_alg",
+            raw.userinfo_signed_response_alg.as_ref(),
+        ),
     ] {
-        if let Some(alg) = alg {
-            if !settings.keys.algorithms.contains(alg) {
-                p.add(
-                    file,
-                    key,
-                    format!("{alg} is not in keys.algorithms of portvakt.toml"),
-                );
-            }
+        if let Some(alg) = alg
+            && !settings.keys.algorithms.contains(alg)
+        {
+            p.add(
+                file,
+                key,
+                format!("{alg} is not in keys.algorithms of portvakt.toml"),
+            );
         }
     }
     let t = &settings.tokens;
     let ttl = |key: &str, value: Option<u64>, max: u64, p: &mut Problems| -> u64 {
         match value {
             Some(v) if v == 0 || v > max => {
-                p.add(file, key, format!("must be 1..={max} (the deployment's limit)"));
+                p.add(
+                    file,
+                    key,
+                    format!("must be 1..={max} (the deployment's limit)"),
+                );
                 max
             }
             Some(v) => v,
             None => max,
         }
     };
-    let id_token_ttl_secs = ttl("id_token_ttl_secs", raw.id_token_ttl_secs, t.id_token_ttl_secs, p);
+    let id_token_ttl_secs = ttl(
+        "id_token_ttl_secs",
+        raw.id_token_ttl_secs,
+        t.id_token_ttl_secs,
+        p,
+    );
     let access_token_ttl_secs = ttl(
         "access_token_ttl_secs",
         raw.access_token_ttl_secs,
@@ -360,10 +401,10 @@ fn validate_client(
         t.refresh_absolute_ttl_secs,
         p,
     );
-    if let Some(uri) = &raw.backchannel_logout_uri {
-        if url::Url::parse(uri).is_err() {
-            p.add(file, "backchannel_logout_uri", "must be an absolute URL");
-        }
+    if let Some(uri) = &raw.backchannel_logout_uri
+        && url::Url::parse(uri).is_err()
+    {
+        p.add(file, "backchannel_logout_uri", "must be an absolute URL");
     }
     if let Some(color) = &raw.branding.color {
         let ok = color.len() == 7
@@ -374,9 +415,15 @@ fn validate_client(
         }
     }
     if credential == Some(ClientCredential::Public)
-        && raw.grant_types.contains(&super::client::GrantType::ClientCredentials)
+        && raw
+            .grant_types
+            .contains(&super::client::GrantType::ClientCredentials)
     {
-        p.add(file, "grant_types", "a public client cannot use client_credentials");
+        p.add(
+            file,
+            "grant_types",
+            "a public client cannot use client_credentials",
+        );
     }
     if p.0.len() != before {
         return None;
@@ -424,7 +471,11 @@ fn client_credential(
     match raw.token_endpoint_auth_method.as_str() {
         "none" => {
             if sources > 0 || has_jwks {
-                p.add(file, "token_endpoint_auth_method", "a public client (none) has no secret or keys");
+                p.add(
+                    file,
+                    "token_endpoint_auth_method",
+                    "a public client (none) has no secret or keys",
+                );
                 return None;
             }
             Some(ClientCredential::Public)
@@ -454,7 +505,11 @@ fn client_credential(
                         Some(ClientCredential::Secret(SecretValue::Plain(Secret::new(v))))
                     }
                     _ => {
-                        p.add(file, "client_secret_env", format!("environment variable {var} is not set"));
+                        p.add(
+                            file,
+                            "client_secret_env",
+                            format!("environment variable {var} is not set"),
+                        );
                         None
                     }
                 };
@@ -463,7 +518,11 @@ fn client_credential(
             match read_secret_file(&path) {
                 Ok(v) => Some(ClientCredential::Secret(SecretValue::Plain(Secret::new(v)))),
                 Err(e) => {
-                    p.add(file, "client_secret_file", format!("cannot read {}: {e}", path.display()));
+                    p.add(
+                        file,
+                        "client_secret_file",
+                        format!("cannot read {}: {e}", path.display()),
+                    );
                     None
                 }
             }
@@ -479,7 +538,11 @@ fn client_credential(
                     }
                 },
                 _ => {
-                    p.add(file, "jwks", "private_key_jwt needs exactly one of jwks, jwks_file");
+                    p.add(
+                        file,
+                        "jwks",
+                        "private_key_jwt needs exactly one of jwks, jwks_file",
+                    );
                     return None;
                 }
             }?;

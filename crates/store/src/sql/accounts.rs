@@ -101,13 +101,11 @@ impl AccountRepo for SqlStore {
         &self,
         pnr: &Personnummer,
     ) -> Result<Option<Account>, StoreError> {
-        self.find_one(account::Column::Personnummer, pnr.as_str()).await
+        self.find_one(account::Column::Personnummer, pnr.as_str())
+            .await
     }
 
-    async fn find_by_customer_number(
-        &self,
-        number: &str,
-    ) -> Result<Option<Account>, StoreError> {
+    async fn find_by_customer_number(&self, number: &str) -> Result<Option<Account>, StoreError> {
         self.find_one(account::Column::CustomerNumber, number).await
     }
 

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use portvakt_core::ports::{KeyRepo, StoreError, StoredKey};
 use portvakt_core::time::UnixTime;
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 
 #[async_trait]
 impl KeyRepo for SqlStore {

@@ -151,13 +151,14 @@ impl MethodRegistry {
     pub fn offered(&self, config: &Config, acr_candidates: &[String]) -> Vec<OfferedMethod> {
         let mut out: Vec<OfferedMethod> = Vec::new();
         for acr in acr_candidates {
-            if let Some((id, _)) = config.method_for_acr(acr) {
-                if self.methods.contains_key(id) && !out.iter().any(|o| o.method == id) {
-                    out.push(OfferedMethod {
-                        method: id.to_owned(),
-                        acr: acr.clone(),
-                    });
-                }
+            if let Some((id, _)) = config.method_for_acr(acr)
+                && self.methods.contains_key(id)
+                && !out.iter().any(|o| o.method == id)
+            {
+                out.push(OfferedMethod {
+                    method: id.to_owned(),
+                    acr: acr.clone(),
+                });
             }
         }
         out

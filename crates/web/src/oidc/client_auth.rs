@@ -5,9 +5,9 @@
 use super::api_error::ApiError;
 use super::form::FormPairs;
 use crate::state::AppState;
+use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use axum::http::{HeaderMap, header};
 use portvakt_core::audit::{AuditEvent, AuditKind};
 use portvakt_core::config::{ClientConfig, ClientCredential, SecretValue};
 use portvakt_core::ids::ClientId;
@@ -33,7 +33,10 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
     };
     let bad = || ApiError::invalid_client("malformed Basic credentials");
     let value = value.to_str().map_err(|_| bad())?;
-    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) else {
+    let Some(encoded) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    else {
         return Ok(None);
     };
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
@@ -68,7 +71,9 @@ fn presented(headers: &HeaderMap, form: &FormPairs) -> Result<Presented, ApiErro
     }
     if let Some((id, secret)) = basic {
         if form_id.as_ref().is_some_and(|f| *f != id) {
-            return Err(ApiError::invalid_client("client_id does not match the credentials"));
+            return Err(ApiError::invalid_client(
+                "client_id does not match the credentials",
+            ));
         }
         return Ok(Presented::Basic { id, secret });
     }
@@ -78,13 +83,17 @@ fn presented(headers: &HeaderMap, form: &FormPairs) -> Result<Presented, ApiErro
     }
     if let Some(jwt) = assertion {
         if assertion_type != Some(JWT_BEARER) {
-            return Err(ApiError::invalid_client("unsupported client_assertion_type"));
+            return Err(ApiError::invalid_client(
+                "unsupported client_assertion_type",
+            ));
         }
         return Ok(Presented::Assertion { id: form_id, jwt });
     }
     match form_id {
         Some(id) => Ok(Presented::None { id }),
-        None => Err(ApiError::invalid_client("client authentication is required")),
+        None => Err(ApiError::invalid_client(
+            "client authentication is required",
+        )),
     }
 }
 
@@ -111,9 +120,10 @@ pub async fn authenticate<'a>(
         return Err(fail(app, None, "unknown client").await);
     };
     let ok = match (&presented, &client.credential) {
-        (Presented::Basic { secret, .. } | Presented::Post { secret, .. }, ClientCredential::Secret(stored)) => {
-            check_secret(app, stored, secret).await?
-        }
+        (
+            Presented::Basic { secret, .. } | Presented::Post { secret, .. },
+            ClientCredential::Secret(stored),
+        ) => check_secret(app, stored, secret).await?,
         (Presented::Assertion { jwt, .. }, ClientCredential::PrivateKeyJwt { jwks }) => {
             check_assertion(app, client, jwks, jwt, endpoint).await?
         }
@@ -136,7 +146,11 @@ async fn fail(app: &AppState, client: Option<&ClientId>, why: &'static str) -> A
     ApiError::invalid_client(why)
 }
 
-async fn check_secret(app: &AppState, stored: &SecretValue, presented: &str) -> Result<bool, ApiError> {
+async fn check_secret(
+    app: &AppState,
+    stored: &SecretValue,
+    presented: &str,
+) -> Result<bool, ApiError> {
     Ok(match stored {
         SecretValue::Plain(s) => s.matches(presented),
         SecretValue::Argon2(hash) => {
@@ -189,5 +203,8 @@ async fn check_assertion(
         return Ok(false);
     };
     let ttl = Duration::from_secs(u64::try_from(exp - now + 120).unwrap_or(120));
-    Ok(app.ephemeral.remember_jti(&client.client_id, jti, ttl).await?)
+    Ok(app
+        .ephemeral
+        .remember_jti(&client.client_id, jti, ttl)
+        .await?)
 }

@@ -63,7 +63,10 @@ pub fn access_token(
     c.insert("iat".into(), json!(now.0));
     c.insert(
         "exp".into(),
-        json!(now.plus(Duration::from_secs(client.access_token_ttl_secs)).0),
+        json!(
+            now.plus(Duration::from_secs(client.access_token_ttl_secs))
+                .0
+        ),
     );
     c.insert("jti".into(), json!(new_token()));
     c.insert("scope".into(), json!(scope));
@@ -112,7 +115,10 @@ pub fn id_token(
     if let Some(n) = nonce {
         c.insert("nonce".into(), json!(n));
     }
-    Ok(app.keys.current().sign(&client.id_token_alg, "JWT", c, now)?)
+    Ok(app
+        .keys
+        .current()
+        .sign(&client.id_token_alg, "JWT", c, now)?)
 }
 
 /// A new refresh token for `grant` if the client may refresh: returns the token and
@@ -148,7 +154,14 @@ pub fn respond(
     now: UnixTime,
 ) -> Result<TokenResponse, AppError> {
     Ok(TokenResponse {
-        access_token: access_token(app, client, account.id.as_str(), &grant.scope, Some(grant), now)?,
+        access_token: access_token(
+            app,
+            client,
+            account.id.as_str(),
+            &grant.scope,
+            Some(grant),
+            now,
+        )?,
         token_type: "Bearer",
         expires_in: client.access_token_ttl_secs,
         id_token: Some(id_token(app, client, grant, account, nonce, now)?),
@@ -158,7 +171,11 @@ pub fn respond(
 }
 
 /// Claims of a userinfo response (OIDC Core §5.3.2).
-pub fn userinfo_claims(account: &Account, grant: Option<&Grant>, scope: &Scope) -> Map<String, Value> {
+pub fn userinfo_claims(
+    account: &Account,
+    grant: Option<&Grant>,
+    scope: &Scope,
+) -> Map<String, Value> {
     let request = grant
         .and_then(|g| g.claims.as_deref())
         .and_then(|c| claims::ClaimsRequest::parse(c).ok());

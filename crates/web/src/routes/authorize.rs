@@ -57,7 +57,10 @@ async fn handle(
         Ok(r) => r,
         Err(AuthorizeError::Page(reason)) => {
             let lang = pick_language(
-                params.iter().find(|(k, _)| k == "ui_locales").map(|(_, v)| v.as_str()),
+                params
+                    .iter()
+                    .find(|(k, _)| k == "ui_locales")
+                    .map(|(_, v)| v.as_str()),
             );
             return Ok(error_page::render(
                 StatusCode::BAD_REQUEST,
@@ -70,7 +73,14 @@ async fn handle(
             redirect_uri,
             state,
             error,
-        }) => return Ok(error_to_client(&redirect_uri, issuer, state.as_deref(), &error)),
+        }) => {
+            return Ok(error_to_client(
+                &redirect_uri,
+                issuer,
+                state.as_deref(),
+                &error,
+            ));
+        }
     };
     if request.has_prompt(Prompt::None) {
         // No single sign-on session exists yet, so no request can be answered silently
@@ -84,7 +94,9 @@ async fn handle(
     }
     let offered = app.methods.offered(&app.config, &request.acr_candidates);
     let Some(first) = offered.first() else {
-        return Err(AppError::Internal("no login method answers the client's acr values".into()));
+        return Err(AppError::Internal(
+            "no login method answers the client's acr values".into(),
+        ));
     };
     let method = app
         .methods
@@ -99,10 +111,10 @@ async fn handle(
     let tx = LoginTransaction::new(request, offered, state, &browser);
     tx.save(app).await?;
     let mut res = see_other(&format!("/login/{}", tx.id));
-    if new_cookie {
-        if let Ok(v) = HeaderValue::from_str(&browser_cookie(&app.config.settings, &browser)) {
-            res.headers_mut().insert(header::SET_COOKIE, v);
-        }
+    if new_cookie
+        && let Ok(v) = HeaderValue::from_str(&browser_cookie(&app.config.settings, &browser))
+    {
+        res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
 }

@@ -69,12 +69,21 @@ fn demo_accounts(csv: &str) -> Vec<(String, String, String)> {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = |name: &str| header.iter().position(|h| h.trim() == name);
-    let (user, cust, pw, name) = (col("username"), col("customer_number"), col("password"), col("name"));
+    let (user, cust, pw, name) = (
+        col("username"),
+        col("customer_number"),
+        col("password"),
+        col("name"),
+    );
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            let get = |i: Option<usize>| i.and_then(|i| f.get(i)).map(|s| s.trim().to_owned()).unwrap_or_default();
+            let get = |i: Option<usize>| {
+                i.and_then(|i| f.get(i))
+                    .map(|s| s.trim().to_owned())
+                    .unwrap_or_default()
+            };
             let login = match get(user) {
                 u if !u.is_empty() => u,
                 _ => get(cust),
@@ -89,7 +98,10 @@ struct StartQuery {
     client: String,
 }
 
-async fn start(State(app): State<AppState>, Query(q): Query<StartQuery>) -> Result<Response, AppError> {
+async fn start(
+    State(app): State<AppState>,
+    Query(q): Query<StartQuery>,
+) -> Result<Response, AppError> {
     let state = new_token();
     let pending = Pending {
         client_id: q.client.clone(),
@@ -98,15 +110,22 @@ async fn start(State(app): State<AppState>, Query(q): Query<StartQuery>) -> Resu
     };
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(pending.verifier.as_bytes()));
     app.ephemeral
-        .put_json(&format!("demo:{state}"), &pending, Duration::from_secs(1800))
+        .put_json(
+            &format!("demo:{state}"),
+            &pending,
+            Duration::from_secs(1800),
+        )
         .await?;
-    let mut url = url::Url::parse(&app.url("/authorize"))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut url =
+        url::Url::parse(&app.url("/authorize")).map_err(|e| AppError::Internal(e.to_string()))?;
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &q.client)
         .append_pair("redirect_uri", &callback_uri(&app))
-        .append_pair("scope", "openid profile email phone https://id.oidc.se/scope/naturalPersonNumber")
+        .append_pair(
+            "scope",
+            "openid profile email phone https://id.oidc.se/scope/naturalPersonNumber",
+        )
         .append_pair("state", &state)
         .append_pair("nonce", &pending.nonce)
         .append_pair("code_challenge", &challenge)
@@ -134,7 +153,10 @@ async fn callback(
         return Ok(demo::error("iss missing or wrong (RFC 9207)", None));
     }
     if let Some(err) = q.get("error") {
-        return Ok(demo::error(err, q.get("error_description").map(String::as_str)));
+        return Ok(demo::error(
+            err,
+            q.get("error_description").map(String::as_str),
+        ));
     }
     let Some(code) = q.get("code") else {
         return Ok(demo::error("no code", None));
@@ -142,11 +164,16 @@ async fn callback(
     let Some(client) = app.config.client(&pending.client_id) else {
         return Ok(demo::error("unknown client", None));
     };
-    let tokens = match redeem_for_demo(&app, client, code, &callback_uri(&app), &pending.verifier).await {
-        Ok(t) => t,
-        Err(e) => return Ok(demo::error(&format!("{e:?}"), None)),
-    };
-    let id_token = tokens.id_token.as_deref().and_then(decode_payload).unwrap_or(Value::Null);
+    let tokens =
+        match redeem_for_demo(&app, client, code, &callback_uri(&app), &pending.verifier).await {
+            Ok(t) => t,
+            Err(e) => return Ok(demo::error(&format!("{e:?}"), None)),
+        };
+    let id_token = tokens
+        .id_token
+        .as_deref()
+        .and_then(decode_payload)
+        .unwrap_or(Value::Null);
     if id_token.get("nonce").and_then(Value::as_str) != Some(pending.nonce.as_str()) {
         return Ok(demo::error("nonce mismatch", None));
     }
@@ -155,7 +182,9 @@ async fn callback(
             let scope = Scope::parse(valid.str("scope").unwrap_or("")).unwrap_or_default();
             let account = app
                 .accounts
-                .find_account(&portvakt_core::ids::AccountId(valid.str("sub").unwrap_or("").to_owned()))
+                .find_account(&portvakt_core::ids::AccountId(
+                    valid.str("sub").unwrap_or("").to_owned(),
+                ))
                 .await?;
             account
                 .map(|a| Value::Object(userinfo_claims(&a, valid.grant.as_ref(), &scope)))

@@ -12,7 +12,12 @@ use serde_json::json;
 /// `GET /.well-known/openid-configuration`.
 pub async fn configuration(State(app): State<AppState>) -> Response {
     let algs = &app.config.settings.keys.algorithms;
-    let auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+    let auth_methods = [
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+    ];
     let doc = json!({
         "issuer": app.issuer(),
         "authorization_endpoint": app.url("/authorize"),
@@ -57,7 +62,13 @@ pub async fn configuration(State(app): State<AppState>) -> Response {
 pub async fn jwks(State(app): State<AppState>) -> Response {
     let mut res = Json(app.keys.current().jwks(UnixTime::now())).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jwk-set+json"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     res
 }

@@ -33,19 +33,31 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Val
     let token = form.require("token", "token is required")?;
     let inactive = json!({ "active": false });
     let hint = form.get("token_type_hint")?;
-    if hint != Some("refresh_token") {
-        if let Some(valid) = validate(app, token).await? {
-            if valid.str("client_id") != Some(client.client_id.as_str()) {
-                return Ok(inactive);
-            }
-            let mut out = json!({ "active": true, "token_type": "Bearer" });
-            for claim in ["scope", "client_id", "sub", "exp", "iat", "iss", "aud", "jti", "auth_time", "acr"] {
-                if let Some(v) = valid.claims.get(claim) {
-                    out[claim] = v.clone();
-                }
-            }
-            return Ok(out);
+    // An access token (a JWT) unless the client says it sent a refresh token.
+    if hint != Some("refresh_token")
+        && let Some(valid) = validate(app, token).await?
+    {
+        if valid.str("client_id") != Some(client.client_id.as_str()) {
+            return Ok(inactive);
         }
+        let mut out = json!({ "active": true, "token_type": "Bearer" });
+        for claim in [
+            "scope",
+            "client_id",
+            "sub",
+            "exp",
+            "iat",
+            "iss",
+            "aud",
+            "jti",
+            "auth_time",
+            "acr",
+        ] {
+            if let Some(v) = valid.claims.get(claim) {
+                out[claim] = v.clone();
+            }
+        }
+        return Ok(out);
     }
     // A refresh token: opaque, looked up by hash.
     let Some(record) = app.grants.find_refresh_token(&token_hash(token)).await? else {

@@ -75,18 +75,19 @@ pub async fn show(
         changed |= tx.lang != lang;
         tx.lang = lang.to_owned();
     }
-    if let Some(wanted) = &q.method {
-        if let Some(index) = tx.offered.iter().position(|o| &o.method == wanted) {
-            if index != tx.active {
-                let method = app.methods.get(wanted).ok_or_else(|| {
-                    AppError::Internal(format!("method {wanted} not registered"))
-                })?;
-                tx.active = index;
-                tx.method_state = method.start(tx.request.login_hint.as_deref());
-                tx.flash = None;
-                changed = true;
-            }
-        }
+    // A tab click: switch to another offered method and start it afresh.
+    if let Some(wanted) = &q.method
+        && let Some(index) = tx.offered.iter().position(|o| &o.method == wanted)
+        && index != tx.active
+    {
+        let method = app
+            .methods
+            .get(wanted)
+            .ok_or_else(|| AppError::Internal(format!("method {wanted} not registered")))?;
+        tx.active = index;
+        tx.method_state = method.start(tx.request.login_hint.as_deref());
+        tx.flash = None;
+        changed = true;
     }
     let flash = tx.flash.take();
     if changed || flash.is_some() {
@@ -113,7 +114,12 @@ fn page(app: &AppState, tx: &LoginTransaction, flash: Option<&str>) -> Result<Re
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let configured = app.config.settings.methods.get(&o.method).and_then(|m| m.label());
+            let configured = app
+                .config
+                .settings
+                .methods
+                .get(&o.method)
+                .and_then(|m| m.label());
             let label = match (configured, app.methods.get(&o.method)) {
                 (Some(l), _) => l.get(lang).to_owned(),
                 (None, Some(m)) => t(lang, m.label()).to_owned(),
@@ -146,7 +152,12 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, AppError> {
     if !is_same_origin_post(&headers, app.issuer()) {
-        return Ok(error_page::render(StatusCode::FORBIDDEN, "sv", "error.csrf", None));
+        return Ok(error_page::render(
+            StatusCode::FORBIDDEN,
+            "sv",
+            "error.csrf",
+            None,
+        ));
     }
     let mut tx = match load(&app, &headers, &id).await? {
         Ok(tx) => tx,
@@ -157,7 +168,12 @@ pub async fn submit(
         .get("csrf")
         .is_some_and(|c| constant_time_eq(c, &tx.csrf));
     if !csrf_ok {
-        return Ok(error_page::render(StatusCode::FORBIDDEN, &tx.lang, "error.csrf", None));
+        return Ok(error_page::render(
+            StatusCode::FORBIDDEN,
+            &tx.lang,
+            "error.csrf",
+            None,
+        ));
     }
     let request = tx.request.clone();
     if form.get("action").map(String::as_str) == Some("cancel") {

@@ -29,7 +29,10 @@ pub fn router(state: AppState) -> Router {
     let demo = state.config.settings.profile == Profile::Development
         && state.config.settings.demo.relying_party;
     let mut app = Router::new()
-        .route("/.well-known/openid-configuration", get(discovery::configuration))
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::configuration),
+        )
         .route("/jwks.json", get(discovery::jwks))
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login/{tx}", get(login::show).post(login::submit))
@@ -64,8 +67,14 @@ pub fn router(state: AppState) -> Router {
 async fn stylesheet() -> Response {
     let mut res = views::layout::STYLESHEET.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     res
 }
 

@@ -34,36 +34,40 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(),
     let token = form.require("token", "token is required")?;
     let now = UnixTime::now();
     if let Some(record) = app.grants.find_refresh_token(&token_hash(token)).await? {
-        if let Some(grant) = app.grants.find_grant(&record.grant_id).await? {
-            if grant.client_id == client.client_id {
-                app.grants.revoke_grant(&grant.id, now).await?;
-                app.audit(
-                    AuditEvent::now(AuditKind::TokenRevoked)
-                        .client(&client.client_id)
-                        .account(&grant.account_id)
-                        .detail("refresh_token"),
-                )
-                .await;
-            }
+        if let Some(grant) = app.grants.find_grant(&record.grant_id).await?
+            && grant.client_id == client.client_id
+        {
+            app.grants.revoke_grant(&grant.id, now).await?;
+            app.audit(
+                AuditEvent::now(AuditKind::TokenRevoked)
+                    .client(&client.client_id)
+                    .account(&grant.account_id)
+                    .detail("refresh_token"),
+            )
+            .await;
         }
         return Ok(());
     }
-    if let Some(valid) = validate(app, token).await? {
-        if valid.str("client_id") == Some(client.client_id.as_str()) {
-            let exp = valid.claims.get("exp").and_then(Value::as_i64).unwrap_or(now.0);
-            if let Some(jti) = valid.str("jti") {
-                app.ephemeral
-                    .revoke_access_token(jti, now.until(portvakt_core::time::UnixTime(exp)))
-                    .await?;
-                let mut event = AuditEvent::now(AuditKind::TokenRevoked)
-                    .client(&client.client_id)
-                    .detail("access_token");
-                if let Some(g) = &valid.grant {
-                    event = event.account(&g.account_id);
-                }
-                app.audit(event).await;
-            }
+    if let Some(valid) = validate(app, token).await?
+        && valid.str("client_id") == Some(client.client_id.as_str())
+        && let Some(jti) = valid.str("jti")
+    {
+        let exp = valid
+            .claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .unwrap_or(now.0);
+        // Remembered until it would have expired anyway.
+        app.ephemeral
+            .revoke_access_token(jti, now.until(UnixTime(exp)))
+            .await?;
+        let mut event = AuditEvent::now(AuditKind::TokenRevoked)
+            .client(&client.client_id)
+            .detail("access_token");
+        if let Some(g) = &valid.grant {
+            event = event.account(&g.account_id);
         }
+        app.audit(event).await;
     }
     Ok(())
 }

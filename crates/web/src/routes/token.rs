@@ -33,7 +33,11 @@ pub async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes)
     }
 }
 
-async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<TokenResponse, ApiError> {
+async fn handle(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<TokenResponse, ApiError> {
     let form = FormPairs::parse(headers, body)?;
     let client = authenticate(app, headers, &form, &app.url("/token")).await?;
     let grant_type = form.require("grant_type", "grant_type is required")?;
@@ -72,7 +76,9 @@ async fn authorization_code(
     let verifier = form.get("code_verifier")?;
     let record = match app.ephemeral.redeem_code(code).await? {
         Redemption::Fresh(r) => r,
-        Redemption::Missing => return Err(ApiError::invalid_grant("the code is invalid or expired")),
+        Redemption::Missing => {
+            return Err(ApiError::invalid_grant("the code is invalid or expired"));
+        }
         Redemption::Reused(r) => {
             // A second use means the code leaked: revoke everything the first issued.
             let now = UnixTime::now();
@@ -88,10 +94,14 @@ async fn authorization_code(
         }
     };
     if record.client_id != client.client_id {
-        return Err(ApiError::invalid_grant("the code was issued to another client"));
+        return Err(ApiError::invalid_grant(
+            "the code was issued to another client",
+        ));
     }
     if redirect_uri != Some(record.redirect_uri.as_str()) {
-        return Err(ApiError::invalid_grant("redirect_uri does not match the authorization request"));
+        return Err(ApiError::invalid_grant(
+            "redirect_uri does not match the authorization request",
+        ));
     }
     match (&record.code_challenge, verifier) {
         (Some(challenge), Some(v)) if challenge.verify(v) => {}
@@ -149,12 +159,24 @@ async fn authorization_code(
 }
 
 /// RFC 6749 §6 with rotation (RFC 9700 §4.14.2): a spent token revokes the grant (S13).
-async fn refresh(app: &AppState, client: &ClientConfig, form: &FormPairs) -> Result<TokenResponse, ApiError> {
+async fn refresh(
+    app: &AppState,
+    client: &ClientConfig,
+    form: &FormPairs,
+) -> Result<TokenResponse, ApiError> {
     let presented = form.require("refresh_token", "refresh_token is required")?;
     let hash = token_hash(presented);
     let invalid = || ApiError::invalid_grant("the refresh token is invalid, expired or revoked");
-    let record = app.grants.find_refresh_token(&hash).await?.ok_or_else(invalid)?;
-    let mut grant = app.grants.find_grant(&record.grant_id).await?.ok_or_else(invalid)?;
+    let record = app
+        .grants
+        .find_refresh_token(&hash)
+        .await?
+        .ok_or_else(invalid)?;
+    let mut grant = app
+        .grants
+        .find_grant(&record.grant_id)
+        .await?
+        .ok_or_else(invalid)?;
     // Bound to its client: another client's token is refused without being spent.
     if grant.client_id != client.client_id {
         return Err(invalid());
@@ -168,7 +190,10 @@ async fn refresh(app: &AppState, client: &ClientConfig, form: &FormPairs) -> Res
             .map_err(|_| ApiError::bad(ErrorCode::InvalidScope, "scope has illegal characters"))?;
         let granted = Scope::parse(&grant.scope).unwrap_or_default();
         if !requested.is_subset_of(&granted) {
-            return Err(ApiError::bad(ErrorCode::InvalidScope, "scope exceeds the original grant"));
+            return Err(ApiError::bad(
+                ErrorCode::InvalidScope,
+                "scope exceeds the original grant",
+            ));
         }
         // The narrower scope applies to this response only; the grant keeps its scope.
         grant.scope = requested.to_string();
@@ -201,11 +226,23 @@ async fn refresh(app: &AppState, client: &ClientConfig, form: &FormPairs) -> Res
     )
     .await;
     // OIDC Core §12.2: the new ID token keeps iss, sub, aud, auth_time and acr; no nonce.
-    Ok(tokens::respond(app, client, &grant, &account, None, Some(next_token), now)?)
+    Ok(tokens::respond(
+        app,
+        client,
+        &grant,
+        &account,
+        None,
+        Some(next_token),
+        now,
+    )?)
 }
 
 /// RFC 6749 §4.4: a confidential client acting for itself. No ID token, no refresh token.
-fn client_credentials(app: &AppState, client: &ClientConfig, form: &FormPairs) -> Result<TokenResponse, ApiError> {
+fn client_credentials(
+    app: &AppState,
+    client: &ClientConfig,
+    form: &FormPairs,
+) -> Result<TokenResponse, ApiError> {
     if client.is_public() {
         return Err(ApiError::bad(
             ErrorCode::UnauthorizedClient,
@@ -214,11 +251,23 @@ fn client_credentials(app: &AppState, client: &ClientConfig, form: &FormPairs) -
     }
     let requested = Scope::parse(form.get("scope")?.unwrap_or(""))
         .map_err(|_| ApiError::bad(ErrorCode::InvalidScope, "scope has illegal characters"))?;
-    let allowed: Vec<String> = client.scopes.iter().filter(|s| *s != "openid").cloned().collect();
+    let allowed: Vec<String> = client
+        .scopes
+        .iter()
+        .filter(|s| *s != "openid")
+        .cloned()
+        .collect();
     let scope = requested.restricted_to(&allowed).to_string();
     let now = UnixTime::now();
     Ok(TokenResponse {
-        access_token: tokens::access_token(app, client, client.client_id.as_str(), &scope, None, now)?,
+        access_token: tokens::access_token(
+            app,
+            client,
+            client.client_id.as_str(),
+            &scope,
+            None,
+            now,
+        )?,
         token_type: "Bearer",
         expires_in: client.access_token_ttl_secs,
         id_token: None,

@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim)
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 /// `GET /userinfo`.
@@ -49,7 +51,10 @@ async fn respond(app: &AppState, token: Option<&str>) -> Response {
     }
 }
 
-async fn claims(app: &AppState, token: Option<&str>) -> Result<Result<Response, ApiError>, ApiError> {
+async fn claims(
+    app: &AppState,
+    token: Option<&str>,
+) -> Result<Result<Response, ApiError>, ApiError> {
     let Some(token) = token else {
         // RFC 6750 §3.1: a request without a token gets a bare challenge.
         return Ok(Err(ApiError::OAuth {
@@ -59,7 +64,9 @@ async fn claims(app: &AppState, token: Option<&str>) -> Result<Result<Response, 
         }));
     };
     let Some(valid) = validate(app, token).await? else {
-        return Ok(Err(ApiError::invalid_token("the access token is invalid, expired or revoked")));
+        return Ok(Err(ApiError::invalid_token(
+            "the access token is invalid, expired or revoked",
+        )));
     };
     let scope = Scope::parse(valid.str("scope").unwrap_or("")).unwrap_or_default();
     if !scope.contains("openid") {
@@ -80,9 +87,7 @@ async fn claims(app: &AppState, token: Option<&str>) -> Result<Result<Response, 
         return Ok(Err(ApiError::invalid_token("the account no longer exists")));
     };
     let claims = userinfo_claims(&account, valid.grant.as_ref(), &scope);
-    let client = valid
-        .str("client_id")
-        .and_then(|id| app.config.client(id));
+    let client = valid.str("client_id").and_then(|id| app.config.client(id));
     // A client registered for signed userinfo gets a JWT (OIDC Core §5.3.2).
     if let Some((client, alg)) = client.and_then(|c| c.userinfo_alg.as_deref().map(|a| (c, a))) {
         let now = UnixTime::now();
@@ -92,8 +97,10 @@ async fn claims(app: &AppState, token: Option<&str>) -> Result<Result<Response, 
         c.insert("iat".into(), json!(now.0));
         let jwt = app.keys.current().sign(alg, "JWT", c, now)?;
         let mut res = jwt.into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwt"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/jwt"),
+        );
         no_store(&mut res);
         return Ok(Ok(res));
     }

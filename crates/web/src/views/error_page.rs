@@ -7,7 +7,12 @@ use axum::response::Response;
 use maud::html;
 
 /// An error page with the message `key` and, optionally, a second line.
-pub fn render(status: StatusCode, lang: &str, key: &'static str, next: Option<&'static str>) -> Response {
+pub fn render(
+    status: StatusCode,
+    lang: &str,
+    key: &'static str,
+    next: Option<&'static str>,
+) -> Response {
     let title = t(lang, "error.title");
     frame(
         status,

@@ -49,7 +49,12 @@ pub fn render(page: LoginPage<'_>) -> Response {
             None => t(lang, "error.bad_form"),
         }
     });
-    let first_field = page.step.fields.iter().position(|f| f.value.is_empty()).unwrap_or(0);
+    let first_field = page
+        .step
+        .fields
+        .iter()
+        .position(|f| f.value.is_empty())
+        .unwrap_or(0);
     frame(
         StatusCode::OK,
         Frame {
