@@ -85,6 +85,7 @@ enum AuditEvents {
     AccountId,
     ClientId,
     Detail,
+    Ip,
 }
 
 fn unique_index(
@@ -326,6 +327,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(AuditEvents::AccountId).string().null())
                 .col(ColumnDef::new(AuditEvents::ClientId).string().null())
                 .col(ColumnDef::new(AuditEvents::Detail).string().null())
+                .col(ColumnDef::new(AuditEvents::Ip).string().null())
                 .to_owned(),
         )
         .await?;

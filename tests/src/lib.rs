@@ -159,25 +159,9 @@ pub mod flow {
         scopes: &[&str],
         username: &str,
         password: &str,
-    ) -> (Flow, CoreTokenResponse) {
+    ) -> CoreTokenResponse {
         let (flow, callback) = sign_in(server, rp, scopes, &[], username, password).await;
         let code = param(&callback, "code").expect("code");
-        let Flow {
-            url,
-            state,
-            nonce,
-            verifier,
-        } = flow;
-        let tokens = rp.exchange(&code, verifier).await.expect("exchange");
-        let verifier = openidconnect::PkceCodeVerifier::new(String::new());
-        (
-            Flow {
-                url,
-                state,
-                nonce,
-                verifier,
-            },
-            tokens,
-        )
+        rp.exchange(&code, flow.verifier).await.expect("exchange")
     }
 }

@@ -43,9 +43,46 @@ async fn chromedriver() -> (Driver, String) {
     panic!("chromedriver did not start");
 }
 
+/// A relying party's callback on another origin: answers every request with a page.
+async fn callback_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let app = axum::Router::new().fallback(|| async {
+        axum::response::Html("<html><body><h1>callback received</h1></body></html>")
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    port
+}
+
+/// Waits (up to 15 s) for an element: navigation after a click finishes on its own time.
+async fn wait_for(browser: &fantoccini::Client, xpath: &str) {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_person_signs_in_with_chromium() {
+    let rp_port = callback_server().await;
     let mut setup = Setup::default();
+    setup.clients.push((
+        "elsewhere.toml".into(),
+        format!(
+            r#"client_id = "elsewhere"
+display_name = "Annan tjänst"
+client_secret = "elsewhere-secret-0123456789"
+redirect_uris = ["http://localhost:{rp_port}/cb"]
+acr_values = ["urn:portvakt:acr:password"]
+"#
+        ),
+    ));
     setup.main.push_str("\n[demo]\nrelying_party = true\n");
     setup.clients.push((
         "demo.toml".into(),
@@ -100,6 +137,7 @@ branding = { color = "#c8102e" }
             .await
             .expect("click");
         // The login page: the customer-number tab first, as the client lists it.
+        wait_for(&browser, "//h1[starts-with(., 'Logga in till')]").await;
         let heading = browser
             .find(Locator::Css("h1"))
             .await
@@ -142,6 +180,7 @@ branding = { color = "#c8102e" }
             .click()
             .await
             .expect("click");
+        wait_for(&browser, "//p[@id='form-error']").await;
         let error = browser
             .find(Locator::Id("form-error"))
             .await
@@ -172,7 +211,9 @@ branding = { color = "#c8102e" }
             .click()
             .await
             .expect("click");
-        // Back at the demo RP with a decoded ID token.
+        // Back at the demo RP with a decoded ID token. Wait for the page: a click
+        // returns before the navigation it starts has finished.
+        wait_for(&browser, "//h1[starts-with(., 'Inloggad')]").await;
         let page = browser.source().await.expect("html");
         assert!(page.contains("Inloggad"), "{page}");
         assert!(
@@ -183,6 +224,58 @@ branding = { color = "#c8102e" }
         let png = browser.screenshot().await.expect("screenshot");
         std::fs::write(std::env::temp_dir().join("portvakt-demo-result.png"), png)
             .expect("save screenshot");
+
+        // A relying party on another origin: the 303 after the credential POST must not
+        // be blocked by the page's CSP (no form-action) or anything else.
+        let authorize = format!(
+            "{}/authorize?response_type=code&client_id=elsewhere&redirect_uri=http%3A%2F%2Flocalhost%3A{rp_port}%2Fcb\
+             &scope=openid&state=st8&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+            server.issuer
+        );
+        browser.goto(&authorize).await.expect("authorize");
+        let png = browser.screenshot().await.expect("screenshot");
+        std::fs::write(std::env::temp_dir().join("portvakt-login-page.png"), png)
+            .expect("save screenshot");
+        browser
+            .find(Locator::Id("username"))
+            .await
+            .expect("field")
+            .send_keys("anna")
+            .await
+            .expect("type");
+        browser
+            .find(Locator::Id("password"))
+            .await
+            .expect("field")
+            .send_keys("Losenord-1")
+            .await
+            .expect("type");
+        browser
+            .find(Locator::Css("button[value=submit]"))
+            .await
+            .expect("button")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "//h1[. = 'callback received']").await;
+        let landed = browser.current_url().await.expect("url");
+        assert_eq!(landed.host_str(), Some("localhost"));
+        assert_eq!(
+            landed.port(),
+            Some(rp_port),
+            "the browser reached the RP: {landed}"
+        );
+        let query: std::collections::HashMap<String, String> =
+            landed.query_pairs().into_owned().collect();
+        assert!(query.contains_key("code"));
+        assert_eq!(query.get("state").map(String::as_str), Some("st8"));
+        assert!(
+            browser
+                .source()
+                .await
+                .expect("html")
+                .contains("callback received")
+        );
     };
     run.await;
     browser.close().await.expect("close");

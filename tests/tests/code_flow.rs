@@ -129,7 +129,7 @@ async fn scopes_algorithms_and_signed_userinfo(backend: Backend) {
         )
         .await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
-    let (_, t) = tokens(
+    let t = tokens(
         &server,
         &rp,
         &[
@@ -209,7 +209,7 @@ async fn userinfo_methods(backend: Backend) {
     let server = TestServer::start(backend).await;
     server.add_user("anna", "Losenord-1").await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
-    let (_, t) = tokens(&server, &rp, &[], "anna", "Losenord-1").await;
+    let t = tokens(&server, &rp, &[], "anna", "Losenord-1").await;
     let at = t.access_token().secret();
     let http = reqwest::Client::new();
     let header = http
@@ -316,7 +316,7 @@ async fn public_client(backend: Backend) {
     let server = TestServer::start(backend).await;
     server.add_user("anna", "Losenord-1").await;
     let rp = Rp::discover(&server.issuer, "spa", None).await;
-    let (_, t) = tokens(&server, &rp, &[], "anna", "Losenord-1").await;
+    let t = tokens(&server, &rp, &[], "anna", "Losenord-1").await;
     assert!(t.id_token().is_some());
 }
 

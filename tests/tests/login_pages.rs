@@ -26,7 +26,7 @@ async fn setup(backend: Backend) -> (TestServer, Rp) {
 /// Wrong password, unknown user and locked account get the same answer (S32), shown
 /// after a 303 (S19); the username is kept, the password is not.
 async fn failures_look_alike(backend: Backend) {
-    let (server, rp) = setup(backend).await;
+    let (_server, rp) = setup(backend).await;
     let browser = Browser::new();
     let flow = rp.start(&[], &[]);
     let page = browser.open_login(flow.url.as_str()).await;
@@ -248,9 +248,20 @@ async fn audit_trail(backend: Backend) {
     let browser = Browser::new();
     let flow = rp.start(&[], &[]);
     let page = browser.open_login(flow.url.as_str()).await;
-    browser
-        .submit(&page, &[("username", "anna"), ("password", "Fel-losen-99")])
-        .await;
+    // A spoofed X-Forwarded-For from a peer that is not a trusted proxy is ignored (S31).
+    let r = browser
+        .http
+        .post(&page.url)
+        .header("x-forwarded-for", "6.6.6.6")
+        .form(&[
+            ("csrf", page.csrf().as_str()),
+            ("username", "anna"),
+            ("password", "Fel-losen-99"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
     let (_, location) = browser
         .submit(&page, &[("username", "anna"), ("password", "Losenord-1")])
         .await;
@@ -273,9 +284,78 @@ async fn audit_trail(backend: Backend) {
         }
         assert_eq!(e.client_id.as_ref().map(|c| c.as_str()), Some("rp"));
     }
+    assert_eq!(events[1].ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        events[2].ip.as_deref(),
+        Some("127.0.0.1"),
+        "the spoofed address is not believed"
+    );
+}
+
+/// S29: failures are counted per identifier (known or not) and refused past the limit,
+/// before any password check; another identifier is unaffected. The poll endpoint answers
+/// for a method with nothing to poll.
+async fn throttling(backend: Backend) {
+    let mut setup = portvakt_tests::server::Setup::default();
+    setup
+        .main
+        .push_str("\n[login]\nmax_failures_per_identifier = 3\nmax_failures_per_ip = 50\n");
+    let server = TestServer::start_with(backend, setup).await;
+    server.add_user("anna", "Losenord-1").await;
+    server.add_user("bertil", "Losenord-2").await;
+    let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
+    let browser = Browser::new();
+    let page = browser.open_login(rp.start(&[], &[]).url.as_str()).await;
+    for user in ["anna", "nobody"] {
+        for _ in 0..3 {
+            browser
+                .submit(&page, &[("username", user), ("password", "fel")])
+                .await;
+            assert!(
+                browser
+                    .page(&page.url)
+                    .await
+                    .html
+                    .contains("Fel användarnamn")
+            );
+        }
+        // The right password no longer helps: refused unchecked, the same for both.
+        let (status, location) = browser
+            .submit(&page, &[("username", user), ("password", "Losenord-1")])
+            .await;
+        assert_eq!(status, 303);
+        assert!(!location.contains("code="), "{user} is throttled");
+        assert!(
+            browser
+                .page(&page.url)
+                .await
+                .html
+                .contains("För många misslyckade"),
+            "{user}"
+        );
+    }
+    let (_, location) = browser
+        .submit(&page, &[("username", "bertil"), ("password", "Losenord-2")])
+        .await;
+    assert!(
+        location.contains("code="),
+        "another identifier is unaffected"
+    );
+    let page = browser.open_login(rp.start(&[], &[]).url.as_str()).await;
+    let poll: serde_json::Value = browser
+        .http
+        .get(format!("{}/poll", page.url))
+        .send()
+        .await
+        .expect("poll")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(poll["status"], "idle");
 }
 
 on_both_backends!(
+    throttling,
     failures_look_alike,
     forgery_is_refused,
     cancel,

@@ -136,7 +136,7 @@ async fn key_rotation(backend: Backend) {
     server.add_user("anna", "Losenord-1").await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     let id_token_kid = || async {
-        let (_, t) = portvakt_tests::flow::tokens(&server, &rp, &[], "anna", "Losenord-1").await;
+        let t = portvakt_tests::flow::tokens(&server, &rp, &[], "anna", "Losenord-1").await;
         kid_of(
             &openidconnect::TokenResponse::id_token(&t)
                 .expect("id")
@@ -220,6 +220,51 @@ fn configuration_errors_name_file_and_key() {
     expect("bad.toml", "redirect_uris[0]");
     expect("bad.toml", "acr_values");
     expect("bad.toml", "scopes");
+    // Credentials of the wrong kind are refused, not ignored; both url and url_file too.
+    std::fs::write(
+        dir.path().join("portvakt.toml"),
+        "issuer = \"http://localhost:1\"\n[database]\nurl = \"postgres://u:hemligt@db/x\"\nurl_file = \"db-url\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("db-url"), "postgres://u:hemligt@db/x\n").expect("write");
+    std::fs::write(
+        dir.path().join("clients/bad.toml"),
+        "client_id = \"bad\"\ndisplay_name = \"Bad\"\ntoken_endpoint_auth_method = \"private_key_jwt\"\nclient_secret = \"s\"\njwks = { keys = [] }\nredirect_uris = [\"https://rp.example/cb\"]\nacr_values = [\"urn:portvakt:acr:password\"]\n",
+    )
+    .expect("write");
+    // A client for client_credentials only needs no redirect URI or acr.
+    std::fs::write(
+        dir.path().join("clients/machine.toml"),
+        "client_id = \"machine\"\ndisplay_name = \"Batch job\"\nclient_secret = \"s\"\ngrant_types = [\"client_credentials\"]\n",
+    )
+    .expect("write");
+    let errors = config::load(&dir.path().join("portvakt.toml")).expect_err("invalid");
+    assert!(errors.iter().any(|e| e.key == "database.url"), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file.ends_with("bad.toml") && e.key == "client_secret"),
+        "{errors:?}"
+    );
+    assert!(
+        !errors.iter().any(|e| e.file.ends_with("machine.toml")),
+        "{errors:?}"
+    );
+    assert!(
+        !format!("{errors:?}").contains("hemligt"),
+        "errors never show the URL's password"
+    );
+    std::fs::remove_file(dir.path().join("clients/bad.toml")).expect("rm");
+    std::fs::write(
+        dir.path().join("portvakt.toml"),
+        "issuer = \"http://localhost:1\"\n[database]\nurl = \"postgres://u:hemligt@db/x\"\n",
+    )
+    .expect("write");
+    let ok = config::load(&dir.path().join("portvakt.toml")).expect("valid");
+    assert!(
+        !format!("{ok:?}").contains("hemligt"),
+        "Debug of the configuration hides the database password"
+    );
     // An unknown key is refused with its name.
     std::fs::write(
         dir.path().join("portvakt.toml"),

@@ -49,6 +49,21 @@ async fn ephemeral_put_if_absent(backend: Backend) {
     assert_eq!(s.get("jti").await.expect("get"), Some(b"1".to_vec()));
 }
 
+async fn ephemeral_replace_never_resurrects(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    assert!(!s.replace("r", b"1", T).await.expect("absent"));
+    assert_eq!(s.get("r").await.expect("get"), None);
+    s.put("r", b"1", T).await.expect("put");
+    assert!(s.replace("r", b"2", T).await.expect("present"));
+    assert_eq!(s.take("r").await.expect("take"), Some(b"2".to_vec()));
+    assert!(!s.replace("r", b"3", T).await.expect("taken"));
+    assert_eq!(
+        s.get("r").await.expect("get"),
+        None,
+        "a taken value stays gone"
+    );
+}
+
 async fn ephemeral_increment_is_a_fixed_window(backend: Backend) {
     let s = ephemeral_store(backend).await;
     for expected in 1..=5 {
@@ -122,7 +137,6 @@ fn code_record() -> AuthorizationCode {
         amr: vec![Amr::Pwd],
         auth_time: UnixTime::now(),
         sid: "sid".into(),
-        auth_time_required: false,
     }
 }
 
@@ -395,6 +409,7 @@ on_both_backends!(
     ephemeral_put_get_take_delete,
     ephemeral_values_expire,
     ephemeral_put_if_absent,
+    ephemeral_replace_never_resurrects,
     ephemeral_increment_is_a_fixed_window,
     ephemeral_consume_once,
     ephemeral_parallel_single_use,

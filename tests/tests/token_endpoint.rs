@@ -333,7 +333,7 @@ async fn error_shapes(backend: Backend) {
 async fn refresh_rotation(backend: Backend) {
     let server = server_with_anna(backend).await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
-    let (_, t) =
+    let t =
         portvakt_tests::flow::tokens(&server, &rp, &["offline_access"], "anna", "Losenord-1").await;
     let rt1 = t.refresh_token().expect("refresh token").secret().clone();
     let first_id = t.id_token().expect("id").to_string();
@@ -452,9 +452,34 @@ async fn revocation_and_introspection(backend: Backend) {
             .form(&[("token", token)])
             .send()
     };
-    // Another client's revocation does nothing, but still answers 200 (RFC 7009 §2.2).
-    assert_eq!(revoke(at, "rp2").await.expect("revoke").status(), 200);
+    // Another client's token is refused (RFC 7009 §2.1) and stays valid.
+    let r = revoke(at, "rp2").await.expect("revoke");
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["error"],
+        "unauthorized_client"
+    );
     assert_eq!(userinfo_status(&server, at).await, 200);
+    // A wrong hint does not hide the token (RFC 7662 §2.1).
+    let hinted: Value = reqwest::Client::new()
+        .post(server.url("/introspect"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[("token", at), ("token_type_hint", "refresh_token")])
+        .send()
+        .await
+        .expect("introspect")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(hinted["active"], true);
+    // A public client cannot introspect.
+    let public = reqwest::Client::new()
+        .post(server.url("/introspect"))
+        .form(&[("token", at), ("client_id", "spa")])
+        .send()
+        .await
+        .expect("introspect");
+    assert_eq!(public.status(), 401);
     assert_eq!(
         revoke("unknown-token", "rp")
             .await

@@ -12,6 +12,8 @@ pub enum AuditKind {
     LoginSucceeded,
     /// A login attempt failed.
     LoginFailed,
+    /// A login attempt was refused unchecked: too many recent failures.
+    LoginThrottled,
     /// Tokens were issued at the token endpoint.
     TokensIssued,
     /// Tokens were refreshed.
@@ -28,9 +30,10 @@ pub enum AuditKind {
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 8] = [
+    pub const ALL: [AuditKind; 9] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
+        AuditKind::LoginThrottled,
         AuditKind::TokensIssued,
         AuditKind::TokensRefreshed,
         AuditKind::TokenRevoked,
@@ -49,6 +52,7 @@ impl AuditKind {
         match self {
             AuditKind::LoginSucceeded => "login_succeeded",
             AuditKind::LoginFailed => "login_failed",
+            AuditKind::LoginThrottled => "login_throttled",
             AuditKind::TokensIssued => "tokens_issued",
             AuditKind::TokensRefreshed => "tokens_refreshed",
             AuditKind::TokenRevoked => "token_revoked",
@@ -72,6 +76,8 @@ pub struct AuditEvent {
     pub client_id: Option<ClientId>,
     /// The login method, acr or reason: never a secret or an identity number.
     pub detail: Option<String>,
+    /// The user's IP address, for attempts made in a browser.
+    pub ip: Option<String>,
 }
 
 impl AuditEvent {
@@ -83,6 +89,7 @@ impl AuditEvent {
             account_id: None,
             client_id: None,
             detail: None,
+            ip: None,
         }
     }
 
@@ -95,6 +102,12 @@ impl AuditEvent {
     /// With a client.
     pub fn client(mut self, id: &ClientId) -> Self {
         self.client_id = Some(id.clone());
+        self
+    }
+
+    /// With the user's IP address.
+    pub fn ip(mut self, ip: std::net::IpAddr) -> Self {
+        self.ip = Some(ip.to_string());
         self
     }
 

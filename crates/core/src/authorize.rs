@@ -60,13 +60,6 @@ impl AuthorizationRequest {
     pub fn has_prompt(&self, p: Prompt) -> bool {
         self.prompt.contains(&p)
     }
-
-    /// The parsed `claims` parameter.
-    pub fn claims_request(&self) -> Option<ClaimsRequest> {
-        self.claims
-            .as_deref()
-            .and_then(|c| ClaimsRequest::parse(c).ok())
-    }
 }
 
 /// Why the request was refused before the client and redirect URI could be trusted.
@@ -310,14 +303,17 @@ fn choose_acrs(
     claims: Option<&ClaimsRequest>,
 ) -> Option<(Vec<String>, bool)> {
     let allowed = |acr: &String| client.acr_values.contains(acr);
-    if let Some(essential) = claims.and_then(ClaimsRequest::essential_acr) {
-        let usable: Vec<String> = essential.into_iter().filter(allowed).collect();
+    let essential = claims.and_then(ClaimsRequest::essential_acr);
+    if let Some(values) = essential.as_ref().filter(|v| !v.is_empty()) {
+        let usable: Vec<String> = values.iter().filter(|a| allowed(a)).cloned().collect();
         return if usable.is_empty() {
             None
         } else {
             Some((usable, true))
         };
     }
+    // Preferences only (or "essential, any value"): the RP's usable values in its
+    // order, else the client's own list, default first.
     let mut requested: Vec<String> = acr_values
         .unwrap_or("")
         .split(' ')
@@ -345,7 +341,7 @@ fn choose_acrs(
                 .cloned(),
         );
     }
-    Some((usable, false))
+    Some((usable, essential.is_some()))
 }
 
 #[cfg(test)]

@@ -41,38 +41,29 @@ impl ClaimsRequest {
     }
 
     /// The acr values an essential `acr` request accepts, if one was made (§5.5.1.1).
+    /// An empty list means "essential, any value".
     pub fn essential_acr(&self) -> Option<Vec<String>> {
         let req = self.id_token.get("acr")?.as_ref()?;
-        if !req.essential {
-            return None;
-        }
-        let mut out = Vec::new();
-        if let Some(Value::String(v)) = &req.value {
-            out.push(v.clone());
-        }
-        for v in req.values.iter().flatten() {
-            if let Value::String(s) = v {
-                out.push(s.clone());
-            }
-        }
-        Some(out)
+        req.essential.then(|| req.string_values())
     }
 
-    /// Voluntary acr values requested through `claims` (used after `acr_values`).
+    /// Acr values requested through `claims` without `essential` (used after `acr_values`).
     pub fn requested_acr_values(&self) -> Vec<String> {
-        let Some(Some(req)) = self.id_token.get("acr") else {
-            return Vec::new();
-        };
-        let mut out: Vec<String> = Vec::new();
-        if let Some(Value::String(v)) = &req.value {
-            out.push(v.clone());
+        match self.id_token.get("acr") {
+            Some(Some(req)) if !req.essential => req.string_values(),
+            _ => Vec::new(),
         }
-        for v in req.values.iter().flatten() {
-            if let Value::String(s) = v {
-                out.push(s.clone());
-            }
-        }
-        out
+    }
+}
+
+impl ClaimRequest {
+    /// `value` and then `values`, the string ones.
+    fn string_values(&self) -> Vec<String> {
+        self.value
+            .iter()
+            .chain(self.values.iter().flatten())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
     }
 }
 
@@ -231,23 +222,29 @@ fn scope_claims(scope: &Scope, target: Target) -> Vec<String> {
     names
 }
 
-/// The user claims to release for `target`: those the scope implies plus those the
-/// `claims` parameter names (OIDC Core §5.5). Protocol claims (`sub`, `acr`, …) are
-/// added by the caller.
+/// The user claims to release for `target`: those the granted scope implies, plus those
+/// the `claims` parameter names (OIDC Core §5.5) — but only claims that some scope the
+/// client is registered for would release, so `claims` never reaches past a client's
+/// registration (a client without naturalPersonNumber never gets a personnummer).
+/// Protocol claims (`sub`, `acr`, …) are added by the caller.
 pub fn release(
     account: &Account,
     scope: &Scope,
+    client_scopes: &[String],
     request: Option<&ClaimsRequest>,
     target: Target,
 ) -> Map<String, Value> {
     let all = available(account);
     let mut names = scope_claims(scope, target);
     if let Some(req) = request {
+        let registered = Scope::parse(&client_scopes.join(" ")).unwrap_or_default();
+        let mut permitted = scope_claims(&registered, Target::UserInfo);
+        permitted.extend(scope_claims(&registered, Target::IdToken));
         let asked = match target {
             Target::IdToken => &req.id_token,
             Target::UserInfo => &req.userinfo,
         };
-        names.extend(asked.keys().cloned());
+        names.extend(asked.keys().filter(|k| permitted.contains(k)).cloned());
     }
     let mut out = Map::new();
     for name in names {
@@ -264,6 +261,10 @@ mod tests {
     use crate::identity::Personnummer;
     use crate::time::UnixTime;
 
+    fn everything() -> Vec<String> {
+        supported_scopes()
+    }
+
     fn account() -> Account {
         let mut a = Account::new(UnixTime(1_700_000_000));
         a.name = Some("Anna Andersson".into());
@@ -276,9 +277,9 @@ mod tests {
     #[test]
     fn code_flow_keeps_scope_claims_out_of_the_id_token() {
         let scope = Scope::parse("openid profile email").expect("scope");
-        let id = release(&account(), &scope, None, Target::IdToken);
+        let id = release(&account(), &scope, &everything(), None, Target::IdToken);
         assert!(id.is_empty(), "{id:?}");
-        let ui = release(&account(), &scope, None, Target::UserInfo);
+        let ui = release(&account(), &scope, &everything(), None, Target::UserInfo);
         assert_eq!(ui["email"], json!("anna@example.se"));
         assert_eq!(ui["name"], json!("Anna Andersson"));
         assert_eq!(ui["birthdate"], json!("1990-01-01"));
@@ -291,9 +292,21 @@ mod tests {
             r#"{"id_token":{"email":null},"userinfo":{"name":{"essential":true}}}"#,
         )
         .expect("valid");
-        let id = release(&account(), &scope, Some(&req), Target::IdToken);
+        let id = release(
+            &account(),
+            &scope,
+            &everything(),
+            Some(&req),
+            Target::IdToken,
+        );
         assert_eq!(id["email"], json!("anna@example.se"));
-        let ui = release(&account(), &scope, Some(&req), Target::UserInfo);
+        let ui = release(
+            &account(),
+            &scope,
+            &everything(),
+            Some(&req),
+            Target::UserInfo,
+        );
         assert_eq!(ui["name"], json!("Anna Andersson"));
         assert!(!ui.contains_key("email"));
     }
@@ -303,12 +316,27 @@ mod tests {
         let scope =
             Scope::parse("openid https://id.oidc.se/scope/naturalPersonNumber").expect("scope");
         for t in [Target::IdToken, Target::UserInfo] {
-            let c = release(&account(), &scope, None, t);
+            let c = release(&account(), &scope, &everything(), None, t);
             assert_eq!(
                 c[&format!("{OIDC_SE_CLAIM}personalIdentityNumber")],
                 json!("199001010017")
             );
         }
+    }
+
+    #[test]
+    fn claims_parameter_cannot_reach_past_the_registration() {
+        let scope = Scope::parse("openid").expect("scope");
+        let pnr = format!("{OIDC_SE_CLAIM}personalIdentityNumber");
+        let req = ClaimsRequest::parse(&format!(r#"{{"id_token":{{"{pnr}":null,"email":null}}}}"#))
+            .expect("valid");
+        let registered = vec!["openid".to_string(), "email".to_string()];
+        let id = release(&account(), &scope, &registered, Some(&req), Target::IdToken);
+        assert!(
+            !id.contains_key(&pnr),
+            "no naturalPersonNumber registration, no personnummer"
+        );
+        assert_eq!(id["email"], json!("anna@example.se"));
     }
 
     #[test]

@@ -59,6 +59,16 @@ impl Ephemeral {
         self.store.put(key, &encode(value)?, ttl).await
     }
 
+    /// Overwrites an existing JSON value; false when it no longer exists.
+    pub async fn replace_json<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        self.store.replace(key, &encode(value)?, ttl).await
+    }
+
     /// Reads a JSON value.
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         match self.store.get(key).await? {
@@ -118,6 +128,26 @@ impl Ephemeral {
     ) -> Result<bool, StoreError> {
         let key = format!("jti:{}:{}", client, token_hash(jti));
         self.store.put_if_absent(&key, b"1", ttl).await
+    }
+
+    /// The count of a fixed-window counter (0 when absent or expired).
+    pub async fn count(&self, key: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .store
+            .get(&format!("count:{key}"))
+            .await?
+            .and_then(|b| std::str::from_utf8(&b).ok()?.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Adds one to a fixed-window counter (the window starts at the first event).
+    pub async fn bump(&self, key: &str, window: Duration) -> Result<u64, StoreError> {
+        self.store.increment(&format!("count:{key}"), window).await
+    }
+
+    /// Clears a counter.
+    pub async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        self.store.delete(&format!("count:{key}")).await
     }
 
     /// Revokes one access token by its `jti` until it would have expired anyway.

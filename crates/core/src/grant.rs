@@ -72,8 +72,6 @@ pub struct AuthorizationCode {
     pub auth_time: UnixTime,
     /// Session id.
     pub sid: String,
-    /// `max_age` was sent, so `auth_time` is required in the ID token (OIDC Core §2).
-    pub auth_time_required: bool,
 }
 
 /// A refresh token row as stored (only its hash, S41).

@@ -40,6 +40,8 @@ pub enum ErrorCode {
     UnmetAuthenticationRequirements,
     /// RFC 6750 §3.1: the access token is bad.
     InvalidToken,
+    /// RFC 6750 §3.1: the access token lacks a needed scope.
+    InsufficientScope,
     /// RFC 7009 §2.2.1.
     UnsupportedTokenType,
 }
@@ -65,6 +67,7 @@ impl ErrorCode {
             ErrorCode::ConsentRequired => "consent_required",
             ErrorCode::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
         }
     }

@@ -81,8 +81,8 @@ pub trait GrantRepo: Send + Sync {
     ) -> Result<Rotation, StoreError>;
 }
 
-/// A signing key as stored. The private key is PKCS#8 PEM.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A signing key as stored. The private key is PKCS#8 PEM; `Debug` leaves it out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct StoredKey {
     /// Key id (`kid`).
     pub kid: String,
@@ -98,6 +98,19 @@ pub struct StoredKey {
     pub retired_at: Option<UnixTime>,
     /// Removed from the JWKS from here: every token it signed has expired.
     pub expires_at: Option<UnixTime>,
+}
+
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("private_pem", &"[redacted]")
+            .field("active_from", &self.active_from)
+            .field("retired_at", &self.retired_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Signing keys in the database, shared by every instance.
@@ -151,6 +164,9 @@ pub trait EphemeralStore: Send + Sync {
         value: &[u8],
         ttl: Duration,
     ) -> Result<bool, StoreError>;
+    /// Overwrites `key` only if it exists; true when it did (a value that was taken or
+    /// expired meanwhile is not brought back).
+    async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError>;
     /// Reads `key`.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Reads and deletes `key` atomically: of parallel takers, one gets the value.

@@ -36,11 +36,6 @@ impl RedirectUri {
         Ok(RedirectUri(raw.to_owned()))
     }
 
-    /// Wraps a value already known to be registered (e.g. read back from a store).
-    pub fn from_registered(raw: String) -> Self {
-        RedirectUri(raw)
-    }
-
     /// The URI exactly as registered.
     pub fn as_str(&self) -> &str {
         &self.0

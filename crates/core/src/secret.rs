@@ -1,11 +1,10 @@
 //! A string that must never reach a log line.
 
-use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-/// A secret value (password, client secret, token). `Debug` prints `[redacted]`.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
+/// A secret value (password, client secret, token). `Debug` prints `[redacted]`; there is
+/// no `==` (use [`Secret::matches`], constant-time) and no `Serialize`.
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {

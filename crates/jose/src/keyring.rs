@@ -147,11 +147,6 @@ impl Keyring {
             .max_by_key(|e| e.meta.active_from)
     }
 
-    /// True when some key can sign `alg` now.
-    pub fn can_sign(&self, alg: &str, now: UnixTime) -> bool {
-        self.signer_for(alg, now).is_some()
-    }
-
     /// The public JWK Set (RFC 7517 §5): every key not expired, none with private parts (S17).
     pub fn jwks(&self, now: UnixTime) -> Value {
         let keys: Vec<Value> = self
@@ -214,11 +209,6 @@ impl Keyring {
         let (payload, header) = jwt::decode_with_verifier(token, entry.verifier.as_ref())?;
         let typ = header.token_type().map(str::to_owned);
         Ok((payload.claims_set().clone(), typ))
-    }
-
-    /// Stored keys, for rotation planning.
-    pub fn stored(&self) -> Vec<StoredKey> {
-        self.entries.iter().map(|e| e.meta.clone()).collect()
     }
 }
 

@@ -6,7 +6,7 @@ mod verify_foreign;
 
 pub use keyring::{Keyring, generate_key};
 pub use rotation::{RotationPlan, plan_rotation};
-pub use verify_foreign::verify_with_jwks;
+pub use verify_foreign::{check_jwks, verify_with_jwks};
 
 /// A signing or verification failure.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,6 @@ impl From<josekit::JoseError> for JoseError {
     }
 }
 
-/// The JWS algorithms Portvakt signs and verifies with. `none` and HMAC are never accepted
-/// for our own tokens (S12).
-pub const ALGORITHMS: &[&str] = &["RS256", "ES256", "PS256", "EdDSA"];
+/// The JWS algorithms Portvakt signs and verifies with (one list, in core's config).
+/// `none` and HMAC are never accepted (S12).
+pub use portvakt_core::config::SUPPORTED_ALGS as ALGORITHMS;

@@ -59,3 +59,30 @@ pub fn verify_with_jwks(token: &str, jwks_json: &str) -> Result<Map<String, Valu
     let (payload, _) = jwt::decode_with_verifier(token, v.as_ref())?;
     Ok(payload.claims_set().clone())
 }
+
+/// Checks a client's JWK Set for `check-config`: every key must be usable for signature
+/// verification with one of our algorithms (its `alg`, or the usual one for its `kty`).
+/// Returns the number of keys.
+pub fn check_jwks(jwks_json: &str) -> Result<usize, JoseError> {
+    let set =
+        JwkSet::from_bytes(jwks_json.as_bytes()).map_err(|e| JoseError::Key(e.to_string()))?;
+    let keys = set.keys();
+    if keys.is_empty() {
+        return Err(JoseError::Key("the JWK Set has no keys".into()));
+    }
+    for jwk in &keys {
+        let alg = match (jwk.algorithm(), jwk.key_type()) {
+            (Some(a), _) => a,
+            (None, "RSA") => "RS256",
+            (None, "EC") => "ES256",
+            (None, "OKP") => "EdDSA",
+            (None, other) => {
+                return Err(JoseError::Key(format!(
+                    "key type {other} cannot verify signatures"
+                )));
+            }
+        };
+        verifier(alg, jwk).map_err(|e| JoseError::Key(format!("key {:?}: {e}", jwk.key_id())))?;
+    }
+    Ok(keys.len())
+}

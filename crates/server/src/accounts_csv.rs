@@ -14,8 +14,8 @@ use portvakt_web::hashing::PasswordHasher;
 use serde::Deserialize;
 use std::path::Path;
 
-/// One CSV row.
-#[derive(Debug, Deserialize)]
+/// One CSV row. No `Debug`: it holds a password.
+#[derive(Deserialize)]
 struct Row {
     username: Option<String>,
     password: Option<String>,

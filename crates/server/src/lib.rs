@@ -18,6 +18,23 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// Checks what the core loader cannot without josekit: every `private_key_jwt` client's
+/// JWK Set. Returns problems in the loader's "file: key: message" form.
+pub fn check_client_keys(config: &Config) -> Vec<String> {
+    config
+        .clients
+        .iter()
+        .filter_map(|c| match &c.credential {
+            portvakt_core::config::ClientCredential::PrivateKeyJwt { jwks } => {
+                portvakt_jose::check_jwks(jwks)
+                    .err()
+                    .map(|e| format!("{}: jwks: {e}", c.file.display()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The database URL: configured, or SQLite under `data_dir` (the embedded default).
 pub fn database_url(config: &Config) -> anyhow::Result<String> {
     if let Some(url) = &config.settings.database.url {
@@ -174,10 +191,14 @@ pub async fn serve(config: Arc<Config>, listener: TcpListener) -> anyhow::Result
     let backends = Backends::connect(&config).await?;
     let state = build_state(config, &backends).await?;
     let app = portvakt_web::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")
+    // The peer address feeds client-IP detection (S31).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")
 }
 
 async fn shutdown_signal() {

@@ -2,11 +2,11 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use portvakt::accounts_csv::{self, today};
+use portvakt::accounts_csv;
 use portvakt::database_url;
 use portvakt_core::account::Account;
 use portvakt_core::config::{self, Config};
-use portvakt_core::identity::{OrgNumber, Personnummer};
+use portvakt_core::identity::OrgNumber;
 use portvakt_core::ids::AccountId;
 use portvakt_core::ports::{AccountRepo, AuditLog, KeyRepo};
 use portvakt_core::random::random_token;
@@ -48,7 +48,7 @@ enum Command {
     /// Accounts.
     #[command(subcommand)]
     Users(UsersCommand),
-    /// Print an argon2id hash of a secret read from stdin (for client_secret_hash).
+    /// Print the `sha256:…` hash of a client secret read from stdin (for client_secret_hash).
     HashSecret,
     /// The newest audit events.
     Audit {
@@ -91,14 +91,14 @@ enum UsersCommand {
     },
 }
 
+/// A new account. Identity numbers are not taken as arguments (they would land in shell
+/// history and `ps`); import them from a file with `users import`.
 #[derive(clap::Args)]
 struct AddUser {
     #[arg(long)]
     username: Option<String>,
     #[arg(long)]
     customer_number: Option<String>,
-    #[arg(long)]
-    personnummer: Option<String>,
     #[arg(long)]
     org_number: Option<String>,
     #[arg(long)]
@@ -132,19 +132,40 @@ fn init_logging() {
     }
 }
 
+/// Loads and checks the configuration; every problem is printed with its file and key.
 fn load_config(path: &Path) -> anyhow::Result<Config> {
-    config::load(path).map_err(|errors| {
-        for e in &errors {
-            eprintln!("{e}");
+    let mut problems: Vec<String> = Vec::new();
+    let config = match config::load(path) {
+        Ok(c) => Some(c),
+        Err(errors) => {
+            problems.extend(errors.iter().map(ToString::to_string));
+            None
         }
-        anyhow::anyhow!(
+    };
+    if let Some(c) = &config {
+        problems.extend(portvakt::check_client_keys(c));
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    match config {
+        Some(c) if problems.is_empty() => Ok(c),
+        _ => anyhow::bail!(
             "the configuration has {} problem(s); nothing was started",
-            errors.len()
-        )
-    })
+            problems.len()
+        ),
+    }
 }
 
+/// The database for an admin command, prepared as `serve` would: migrated automatically
+/// only in the development profile, checked for pending migrations in production.
 async fn sql_only(config: &Config) -> anyhow::Result<SqlStore> {
+    let sql = connect(config).await?;
+    portvakt::prepare_database(config, &sql).await?;
+    Ok(sql)
+}
+
+async fn connect(config: &Config) -> anyhow::Result<SqlStore> {
     let url = database_url(config)?;
     SqlStore::connect(&url, 2)
         .await
@@ -159,13 +180,12 @@ async fn main() -> anyhow::Result<()> {
     if let Command::HashSecret = command {
         let mut secret = String::new();
         std::io::stdin().read_to_string(&mut secret)?;
-        let hasher = PasswordHasher::new(&Default::default())?;
-        println!(
-            "{}",
-            hasher
-                .hash(&Secret::new(secret.trim_end_matches(['\n', '\r'])))
-                .await?
+        let secret = secret.trim_end_matches(['\n', '\r']);
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "use a client secret of at least 32 random characters"
         );
+        println!("sha256:{}", portvakt_core::random::token_hash(secret));
         return Ok(());
     }
     let config = load_config(&cli.config)?;
@@ -183,9 +203,15 @@ async fn main() -> anyhow::Result<()> {
             portvakt::serve(Arc::new(config), listener).await
         }
         Command::Migrate => {
-            let sql = sql_only(&config).await?;
+            let sql = connect(&config).await?;
             sql.migrate().await?;
-            println!("migrations applied");
+            // Keys too: instances starting together then find them instead of each
+            // generating its own.
+            portvakt_web::keys::KeyCache::load(Arc::new(sql.clone()), &config.settings).await?;
+            println!(
+                "migrations applied; signing keys present for {}",
+                config.settings.keys.algorithms.join(", ")
+            );
             Ok(())
         }
         Command::CheckConfig => {
@@ -203,11 +229,12 @@ async fn main() -> anyhow::Result<()> {
             let sql = sql_only(&config).await?;
             for e in sql.recent(limit).await? {
                 println!(
-                    "{}\t{}\taccount={}\tclient={}\t{}",
+                    "{}\t{}\taccount={}\tclient={}\tip={}\t{}",
                     e.at.0,
                     e.kind.as_str(),
                     e.account_id.map(|a| a.0).unwrap_or_default(),
                     e.client_id.map(|c| c.0).unwrap_or_default(),
+                    e.ip.unwrap_or_default(),
                     e.detail.unwrap_or_default()
                 );
             }
@@ -267,11 +294,6 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             let mut a = Account::new(UnixTime::now());
             a.username = u.username;
             a.customer_number = u.customer_number;
-            a.personnummer = u
-                .personnummer
-                .map(|p| Personnummer::parse(&p, today()))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("personnummer: {e}"))?;
             a.org_number = u
                 .org_number
                 .map(|o| OrgNumber::parse(&o))
@@ -283,7 +305,7 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 && a.org_number.is_none()
             {
                 bail!(
-                    "give at least one of --username, --customer-number, --personnummer, --org-number"
+                    "give at least one of --username, --customer-number, --org-number (personnummer: use `users import`, so the number stays out of shell history)"
                 );
             }
             a.name = u.name;
@@ -303,7 +325,6 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 a.password_hash = Some(hasher.hash(&Secret::new(pw.clone())).await?);
                 generated = Some(pw);
             }
-            sql.migrate().await?;
             sql.insert_account(&a).await?;
             println!("created account {}", a.id);
             if let Some(pw) = generated {

@@ -84,6 +84,16 @@ impl EphemeralStore for MemoryStore {
         })
     }
 
+    async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        self.with(|m, now| {
+            if m.live(key, now).is_none() {
+                return false;
+            }
+            m.insert(key, value.to_vec(), ttl, now);
+            true
+        })
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.with(|m, now| m.live(key, now).map(|e| e.value.clone()))
     }

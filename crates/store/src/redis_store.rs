@@ -100,6 +100,18 @@ impl EphemeralStore for RedisStore {
         Ok(set.is_some())
     }
 
+    async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        let mut c = self.conn.clone();
+        let opts = SetOptions::default()
+            .conditional_set(redis::ExistenceCheck::XX)
+            .with_expiration(SetExpiry::PX(millis(ttl)));
+        let set: Option<String> = c
+            .set_options(self.key(key), value, opts)
+            .await
+            .map_err(unavailable)?;
+        Ok(set.is_some())
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let mut c = self.conn.clone();
         c.get(self.key(key)).await.map_err(unavailable)

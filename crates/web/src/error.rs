@@ -57,6 +57,6 @@ impl IntoResponse for AppError {
         } else {
             "error.internal"
         };
-        views::error_page::render(status, "sv", key, None)
+        views::error_page::render_bilingual(status, key, None)
     }
 }

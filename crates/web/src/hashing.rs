@@ -8,6 +8,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use portvakt_core::config::LoginSettings;
 use portvakt_core::secret::Secret;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// Hashes and verifies passwords, PINs and client secrets.
@@ -69,10 +70,10 @@ impl PasswordHasher {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
+        // A bounded wait: under a flood of attempts, answer 503 rather than queue forever.
+        let _permit = tokio::time::timeout(Duration::from_secs(10), self.permits.acquire())
             .await
+            .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
             .map_err(|_| AppError::Internal("hasher closed".into()))?;
         tokio::task::spawn_blocking(f)
             .await

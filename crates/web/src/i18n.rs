@@ -31,6 +31,10 @@ const SV: &[(&str, &str)] = &[
         "Kundnumret finns på din senaste faktura.",
     ),
     ("error.fields_required", "Fyll i alla fält."),
+    (
+        "login.too_many_attempts",
+        "För många misslyckade inloggningsförsök. Vänta en stund och försök igen.",
+    ),
     ("error.title", "Något gick fel"),
     (
         "error.unavailable",
@@ -122,6 +126,10 @@ const EN: &[(&str, &str)] = &[
         "Your customer number is on your latest invoice.",
     ),
     ("error.fields_required", "Please fill in every field."),
+    (
+        "login.too_many_attempts",
+        "Too many failed sign-in attempts. Please wait a while and try again.",
+    ),
     ("error.title", "Something went wrong"),
     (
         "error.unavailable",

@@ -42,10 +42,12 @@ pub async fn headers(https: bool, req: Request, next: Next) -> Response {
 }
 
 /// The CSP for a page whose only inline content is a `<style nonce>` block.
+/// No `form-action`: Chrome and Safari apply it to the redirect that follows a form
+/// POST, which would block the 303 to the client's redirect URI on another origin.
 pub fn page_csp(nonce: &str) -> String {
     format!(
         "default-src 'none'; style-src 'self' 'nonce-{nonce}'; img-src 'self' https: data:; \
-         frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
+         frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     )
 }
 
@@ -160,5 +162,58 @@ mod tests {
             c.starts_with("portvakt-browser=v;") && !c.contains("Secure"),
             "{c}"
         );
+    }
+}
+
+/// The user's IP address (S31): the TCP peer, unless the peer is a trusted proxy, in which
+/// case the nearest address in `X-Forwarded-For` that is not itself a trusted proxy. A
+/// client that is not a trusted proxy cannot choose its address by sending the header.
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: std::net::IpAddr,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod ip_tests {
+    use super::*;
+    use std::net::IpAddr;
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.7"),
+        );
+        let lb = ip("10.0.0.5");
+        assert_eq!(
+            client_ip(&h, ip("198.51.100.1"), &[lb]),
+            ip("198.51.100.1"),
+            "spoofed by a stranger"
+        );
+        assert_eq!(
+            client_ip(&h, lb, &[lb]),
+            ip("203.0.113.7"),
+            "the address the proxy saw"
+        );
+        assert_eq!(client_ip(&HeaderMap::new(), lb, &[lb]), lb);
     }
 }

@@ -20,26 +20,40 @@ pub enum GrantType {
 }
 
 /// How a stored client secret is held.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum SecretValue {
     /// The secret itself (from the file, an environment variable or a secret file).
     Plain(Secret),
-    /// An argon2id PHC hash of the secret (`portvakt hash-secret` prints one).
-    Argon2(String),
+    /// SHA-256 of the secret, base64url (`portvakt hash-secret` prints `sha256:…`).
+    /// Client secrets are long and random, so a fast hash suffices, and the token
+    /// endpoint never spends argon2 time on a stranger's guess.
+    Sha256(String),
+}
+
+impl SecretValue {
+    /// Constant-time check of a presented secret (S45).
+    pub fn verify(&self, presented: &str) -> bool {
+        match self {
+            SecretValue::Plain(s) => s.matches(presented),
+            SecretValue::Sha256(h) => {
+                crate::secret::constant_time_eq(&crate::random::token_hash(presented), h)
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for SecretValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SecretValue::Plain(_) => f.write_str("Plain([redacted])"),
-            SecretValue::Argon2(_) => f.write_str("Argon2([hash])"),
+            SecretValue::Sha256(_) => f.write_str("Sha256([hash])"),
         }
     }
 }
 
 /// How a client authenticates at the token, introspection and revocation endpoints.
 /// One variant per registration kind, so a public client can never have a secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ClientCredential {
     /// A public client (`none`): PKCE is required instead.
     Public,
@@ -50,17 +64,6 @@ pub enum ClientCredential {
         /// The client's JWKS, as JSON.
         jwks: String,
     },
-}
-
-impl ClientCredential {
-    /// The `token_endpoint_auth_method` names this credential accepts.
-    pub fn auth_methods(&self) -> &'static [&'static str] {
-        match self {
-            ClientCredential::Public => &["none"],
-            ClientCredential::Secret(_) => &["client_secret_basic", "client_secret_post"],
-            ClientCredential::PrivateKeyJwt { .. } => &["private_key_jwt"],
-        }
-    }
 }
 
 /// Logo and colour on the login page.
@@ -87,11 +90,13 @@ pub(super) struct ClientFile {
     pub client_secret_hash: Option<String>,
     pub jwks: Option<toml::Value>,
     pub jwks_file: Option<PathBuf>,
+    #[serde(default)]
     pub redirect_uris: Vec<String>,
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
     #[serde(default = "default_grant_types")]
     pub grant_types: Vec<GrantType>,
+    #[serde(default)]
     pub acr_values: Vec<String>,
     pub default_acr: Option<String>,
     #[serde(default = "default_scopes")]
@@ -183,7 +188,7 @@ impl ClientConfig {
 
     /// True for public clients (no authentication, PKCE required).
     pub fn is_public(&self) -> bool {
-        self.credential == ClientCredential::Public
+        matches!(self.credential, ClientCredential::Public)
     }
 
     /// True when `uri` is exactly a registered redirect URI.

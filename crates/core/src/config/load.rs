@@ -67,7 +67,7 @@ fn figment_errors(err: figment::Error, file: &Path) -> Vec<ConfigError> {
         .collect()
 }
 
-/// Reads a secret file, trimming one trailing newline.
+/// Reads a secret file, trimming trailing line breaks.
 fn read_secret_file(path: &Path) -> std::io::Result<String> {
     let text = std::fs::read_to_string(path)?;
     Ok(text.trim_end_matches(['\n', '\r']).to_owned())
@@ -139,6 +139,9 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
 }
 
 fn resolve_secret_files(settings: &mut Settings, dir: &Path, file: &Path, p: &mut Problems) {
+    if settings.database.url.is_some() && settings.database.url_file.is_some() {
+        p.add(file, "database.url", "give url or url_file, not both");
+    }
     if let Some(url_file) = settings.database.url_file.clone() {
         match read_secret_file(&dir.join(url_file)) {
             Ok(url) => settings.database.url = Some(url),
@@ -146,6 +149,9 @@ fn resolve_secret_files(settings: &mut Settings, dir: &Path, file: &Path, p: &mu
         }
     }
     if let Some(redis) = settings.redis.as_mut() {
+        if redis.url.is_some() && redis.url_file.is_some() {
+            p.add(file, "redis.url", "give url or url_file, not both");
+        }
         if let Some(url_file) = redis.url_file.clone() {
             match read_secret_file(&dir.join(url_file)) {
                 Ok(url) => redis.url = Some(url),
@@ -253,6 +259,16 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
             "argon2id below OWASP's minimum (19456 KiB, 2 iterations)",
         );
     }
+    if s.login.max_failures_per_identifier == 0
+        || s.login.max_failures_per_ip == 0
+        || s.login.failure_window_secs == 0
+    {
+        p.add(
+            file,
+            "login",
+            "failure limits and their window must be positive",
+        );
+    }
     if s.login.max_concurrent_hashes == 0 {
         p.add(file, "login.max_concurrent_hashes", "must be at least 1");
     }
@@ -294,7 +310,10 @@ fn validate_client(
     }
     let credential = client_credential(&raw, file, dir, p);
     let mut redirect_uris = Vec::new();
-    if raw.redirect_uris.is_empty() {
+    let code_flow = raw
+        .grant_types
+        .contains(&super::client::GrantType::AuthorizationCode);
+    if code_flow && raw.redirect_uris.is_empty() {
         p.add(file, "redirect_uris", "register at least one redirect URI");
     }
     for (i, uri) in raw.redirect_uris.iter().enumerate() {
@@ -314,7 +333,7 @@ fn validate_client(
             ),
         }
     }
-    if raw.acr_values.is_empty() {
+    if code_flow && raw.acr_values.is_empty() {
         p.add(file, "acr_values", "allow at least one acr value");
     }
     let answered: Vec<&String> = settings
@@ -336,7 +355,7 @@ fn validate_client(
         .clone()
         .or_else(|| raw.acr_values.first().cloned())
         .unwrap_or_default();
-    if !raw.acr_values.contains(&default_acr) {
+    if code_flow && !raw.acr_values.contains(&default_acr) {
         p.add(file, "default_acr", "must be one of acr_values");
     }
     if !raw.scopes.iter().any(|s| s == "openid") {
@@ -406,6 +425,16 @@ fn validate_client(
     {
         p.add(file, "backchannel_logout_uri", "must be an absolute URL");
     }
+    if let Some(logo) = &raw.branding.logo_url {
+        let ok = logo.starts_with("https://") || (logo.starts_with('/') && !logo.starts_with("//"));
+        if !ok {
+            p.add(
+                file,
+                "branding.logo_url",
+                "must be an https URL or a path on this server",
+            );
+        }
+    }
     if let Some(color) = &raw.branding.color {
         let ok = color.len() == 7
             && color.starts_with('#')
@@ -414,7 +443,7 @@ fn validate_client(
             p.add(file, "branding.color", "must be #rrggbb");
         }
     }
-    if credential == Some(ClientCredential::Public)
+    if matches!(credential, Some(ClientCredential::Public))
         && raw
             .grant_types
             .contains(&super::client::GrantType::ClientCredentials)
@@ -481,6 +510,14 @@ fn client_credential(
             Some(ClientCredential::Public)
         }
         "client_secret_basic" | "client_secret_post" => {
+            if has_jwks {
+                p.add(
+                    file,
+                    "jwks",
+                    "a client_secret client has no jwks; remove it or use private_key_jwt",
+                );
+                return None;
+            }
             if sources != 1 {
                 p.add(
                     file,
@@ -493,11 +530,17 @@ fn client_credential(
                 return Some(ClientCredential::Secret(SecretValue::Plain(Secret::new(s))));
             }
             if let Some(h) = &raw.client_secret_hash {
-                if !h.starts_with("$argon2id$") {
-                    p.add(file, "client_secret_hash", "must be an argon2id PHC string");
+                let Some(digest) = h.strip_prefix("sha256:").filter(|d| d.len() == 43) else {
+                    p.add(
+                        file,
+                        "client_secret_hash",
+                        "must be sha256:<43 base64url characters>, as `portvakt hash-secret` prints",
+                    );
                     return None;
-                }
-                return Some(ClientCredential::Secret(SecretValue::Argon2(h.clone())));
+                };
+                return Some(ClientCredential::Secret(SecretValue::Sha256(
+                    digest.to_owned(),
+                )));
             }
             if let Some(var) = &raw.client_secret_env {
                 return match std::env::var(var) {
@@ -528,6 +571,14 @@ fn client_credential(
             }
         }
         "private_key_jwt" => {
+            if sources > 0 {
+                p.add(
+                    file,
+                    "client_secret",
+                    "a private_key_jwt client has no secret; remove it",
+                );
+                return None;
+            }
             let jwks = match (&raw.jwks, &raw.jwks_file) {
                 (Some(v), None) => serde_json::to_string(v).ok(),
                 (None, Some(path)) => match std::fs::read_to_string(dir.join(path)) {

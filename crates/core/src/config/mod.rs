@@ -8,7 +8,7 @@ mod load;
 mod settings;
 
 pub use client::{Branding, ClientConfig, ClientCredential, GrantType, SecretValue};
-pub use load::{ConfigError, load};
+pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
     DatabaseSettings, DemoSettings, KeySettings, Localized, LoginSettings, MethodSettings,
     PasswordIdentifier, Profile, RedisSettings, Settings, TokenSettings,
@@ -33,7 +33,8 @@ impl Config {
         self.clients.iter().find(|c| c.client_id.as_str() == id)
     }
 
-    /// Every acr value some configured method answers to, in configuration order.
+    /// Every acr value some configured method answers to, by method id, then in each
+    /// method's own order.
     pub fn acr_values_supported(&self) -> Vec<String> {
         let mut all = Vec::new();
         for method in self.settings.methods.values() {

@@ -33,8 +33,8 @@ impl Localized {
     }
 }
 
-/// `[database]`.
-#[derive(Debug, Clone, Deserialize)]
+/// `[database]`. `Debug` hides the URL: it may hold a password.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://path?mode=rwc` or `postgres://…`; default: SQLite under `data_dir`.
@@ -50,6 +50,16 @@ fn default_max_connections() -> u32 {
     10
 }
 
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.url.as_ref().map(|_| "[redacted]"))
+            .field("url_file", &self.url_file)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
 impl Default for DatabaseSettings {
     fn default() -> Self {
         DatabaseSettings {
@@ -60,8 +70,9 @@ impl Default for DatabaseSettings {
     }
 }
 
-/// `[redis]`: present in production; absent means the in-process store.
-#[derive(Debug, Clone, Deserialize)]
+/// `[redis]`: present in production; absent means the in-process store. `Debug` hides
+/// the URL: it may hold a password.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSettings {
     /// `redis://host:6379/0` or `rediss://…`.
@@ -73,6 +84,16 @@ pub struct RedisSettings {
     pub key_prefix: String,
 }
 
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &self.url.as_ref().map(|_| "[redacted]"))
+            .field("url_file", &self.url_file)
+            .field("key_prefix", &self.key_prefix)
+            .finish()
+    }
+}
+
 fn default_key_prefix() -> String {
     "portvakt:".into()
 }
@@ -81,7 +102,7 @@ fn default_key_prefix() -> String {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TokenSettings {
-    /// Authorization code lifetime (≤ 60 s, S7).
+    /// Authorization code lifetime: 60 s by default (S7), at most 600.
     pub code_ttl_secs: u64,
     /// ID token lifetime (≤ 5 min in the Swedish profile).
     pub id_token_ttl_secs: u64,
@@ -142,6 +163,13 @@ pub struct LoginSettings {
     pub argon2_parallelism: u32,
     /// Password hashes computed at once per instance; more wait their turn.
     pub max_concurrent_hashes: usize,
+    /// Failed password attempts per identifier within the window before attempts are
+    /// refused (S29). Counted for unknown identifiers too, so it reveals nothing.
+    pub max_failures_per_identifier: u64,
+    /// Failed attempts per client IP within the window (S29, S31).
+    pub max_failures_per_ip: u64,
+    /// The failure-count window, in seconds.
+    pub failure_window_secs: u64,
 }
 
 impl Default for LoginSettings {
@@ -152,6 +180,9 @@ impl Default for LoginSettings {
             argon2_iterations: 2,
             argon2_parallelism: 1,
             max_concurrent_hashes: 4,
+            max_failures_per_identifier: 10,
+            max_failures_per_ip: 100,
+            failure_window_secs: 900,
         }
     }
 }
@@ -259,9 +290,9 @@ pub struct Settings {
     /// `[demo]`.
     #[serde(default)]
     pub demo: DemoSettings,
-    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (S31).
     #[serde(default)]
-    pub trusted_proxies: Vec<String>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 fn default_listen() -> String {

@@ -10,6 +10,7 @@ pub struct Model {
     pub account_id: Option<String>,
     pub client_id: Option<String>,
     pub detail: Option<String>,
+    pub ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

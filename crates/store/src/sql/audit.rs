@@ -18,6 +18,7 @@ impl AuditLog for SqlStore {
             account_id: Set(e.account_id.as_ref().map(|a| a.0.clone())),
             client_id: Set(e.client_id.as_ref().map(|c| c.0.clone())),
             detail: Set(e.detail.clone()),
+            ip: Set(e.ip.clone()),
             ..Default::default()
         }
         .insert(&self.db)
@@ -42,6 +43,7 @@ impl AuditLog for SqlStore {
                     account_id: m.account_id.map(AccountId),
                     client_id: m.client_id.map(ClientId),
                     detail: m.detail,
+                    ip: m.ip,
                 })
             })
             .collect()

@@ -8,7 +8,9 @@
 //! choose channel → enter code) keep their step in the state; polling methods (BankID)
 //! implement [`LoginMethod::poll`].
 
+pub mod complete;
 mod password;
+pub mod throttle;
 pub mod transaction;
 
 pub use password::PasswordMethod;
@@ -52,11 +54,25 @@ pub struct Field {
     pub value: String,
 }
 
-/// What a step shows.
+/// One option of a choice step, posted as `choice=<value>` (e.g. "Få engångskod via SMS").
 #[derive(Debug, Clone)]
+pub struct Choice {
+    /// The posted value.
+    pub value: &'static str,
+    /// Catalogue key of its label.
+    pub label: &'static str,
+}
+
+/// What a step shows.
+#[derive(Debug, Clone, Default)]
 pub struct StepView {
     /// The inputs.
     pub fields: Vec<Field>,
+    /// Radio options, for steps where the user picks one (a channel, a device).
+    pub choices: Vec<Choice>,
+    /// Reload the page every this many seconds while the step waits on something
+    /// outside the browser (BankID); each reload polls the method. Works without JavaScript.
+    pub refresh_secs: Option<u32>,
     /// Catalogue key of the submit button.
     pub submit: &'static str,
     /// Catalogue key of a note under the form.
@@ -96,6 +112,8 @@ pub struct LoginContext<'a> {
     pub client: &'a ClientConfig,
     /// The configured id of the method (for audit and counters).
     pub method_id: &'a str,
+    /// The user's IP address, through trusted proxies only (S31).
+    pub client_ip: std::net::IpAddr,
 }
 
 /// A login method.
@@ -114,6 +132,17 @@ pub trait LoginMethod: Send + Sync {
         state: Value,
         form: &Form,
     ) -> Result<Outcome, AppError>;
+
+    /// Asks a method that waits on something outside the browser (BankID's order,
+    /// collected server-side) whether it has moved on. Called on every GET of the login
+    /// page and by `GET /login/{tx}/poll`; `None` means nothing to poll.
+    async fn poll(
+        &self,
+        _ctx: &LoginContext<'_>,
+        _state: Value,
+    ) -> Result<Option<Outcome>, AppError> {
+        Ok(None)
+    }
 }
 
 /// The configured methods by id.

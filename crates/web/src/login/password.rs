@@ -1,6 +1,7 @@
 //! Identifier + password. The identifier is a username (municipality staff) or a
 //! customer number (Mina sidor's "Kundnummer" tab), as configured.
 
+use super::throttle::Throttle;
 use super::{Authenticated, Field, FieldKind, Form, LoginContext, LoginMethod, Outcome, StepView};
 use crate::error::AppError;
 use async_trait::async_trait;
@@ -79,6 +80,7 @@ impl LoginMethod for PasswordMethod {
             ],
             submit: "button.login",
             note,
+            ..StepView::default()
         }
     }
 
@@ -97,6 +99,22 @@ impl LoginMethod for PasswordMethod {
                 message: "error.fields_required",
             });
         }
+        let throttle = Throttle::new(ctx.app, ctx.method_id, identifier, ctx.client_ip);
+        if throttle.is_blocked().await? {
+            // Refused before any lookup or hashing: the same for known and unknown users.
+            ctx.app
+                .audit(
+                    AuditEvent::now(AuditKind::LoginThrottled)
+                        .client(&ctx.client.client_id)
+                        .detail(ctx.method_id)
+                        .ip(ctx.client_ip),
+                )
+                .await;
+            return Ok(Outcome::Failed {
+                state: keep,
+                message: "login.too_many_attempts",
+            });
+        }
         let account = match self.identifier {
             PasswordIdentifier::Username => ctx.app.accounts.find_by_username(identifier).await?,
             PasswordIdentifier::CustomerNumber => {
@@ -108,12 +126,14 @@ impl LoginMethod for PasswordMethod {
         let matches = ctx.app.hasher.verify(&password, hash).await?;
         match account {
             Some(a) if matches && !a.is_locked() => {
+                throttle.succeeded().await?;
                 ctx.app
                     .audit(
                         AuditEvent::now(AuditKind::LoginSucceeded)
                             .account(&a.id)
                             .client(&ctx.client.client_id)
-                            .detail(ctx.method_id),
+                            .detail(ctx.method_id)
+                            .ip(ctx.client_ip),
                     )
                     .await;
                 Ok(Outcome::Authenticated(Authenticated {
@@ -122,9 +142,11 @@ impl LoginMethod for PasswordMethod {
                 }))
             }
             other => {
+                throttle.failed().await?;
                 let mut event = AuditEvent::now(AuditKind::LoginFailed)
                     .client(&ctx.client.client_id)
-                    .detail(ctx.method_id);
+                    .detail(ctx.method_id)
+                    .ip(ctx.client_ip);
                 if let Some(a) = &other {
                     event = event.account(&a.id);
                 }

@@ -85,13 +85,26 @@ impl LoginTransaction {
         Ok(app.ephemeral.get_json(&key(id)).await?)
     }
 
-    /// Writes the transaction back, keeping its original deadline.
-    pub async fn save(&self, app: &AppState) -> Result<(), AppError> {
+    fn time_left(&self, app: &AppState) -> Duration {
         let ttl = Duration::from_secs(app.config.settings.login.transaction_ttl_secs);
         let deadline = self.created_at.plus(ttl);
-        let left = UnixTime::now().until(deadline).max(Duration::from_secs(1));
-        app.ephemeral.put_json(&key(&self.id), self, left).await?;
-        Ok(())
+        UnixTime::now().until(deadline).max(Duration::from_secs(1))
+    }
+
+    /// Stores a new transaction.
+    pub async fn create(&self, app: &AppState) -> Result<(), AppError> {
+        let ttl = self.time_left(app);
+        Ok(app.ephemeral.put_json(&key(&self.id), self, ttl).await?)
+    }
+
+    /// Writes the transaction back, keeping its original deadline. False when it has
+    /// ended meanwhile (finished by a parallel request, or expired): it stays ended.
+    pub async fn save(&self, app: &AppState) -> Result<bool, AppError> {
+        let ttl = self.time_left(app);
+        Ok(app
+            .ephemeral
+            .replace_json(&key(&self.id), self, ttl)
+            .await?)
     }
 
     /// Ends the transaction: its id cannot be used again.

@@ -9,10 +9,9 @@ use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use portvakt_core::audit::{AuditEvent, AuditKind};
-use portvakt_core::config::{ClientConfig, ClientCredential, SecretValue};
+use portvakt_core::config::{ClientConfig, ClientCredential};
 use portvakt_core::ids::ClientId;
 use portvakt_core::oauth_error::ErrorCode;
-use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use serde_json::Value;
 use std::time::Duration;
@@ -123,7 +122,7 @@ pub async fn authenticate<'a>(
         (
             Presented::Basic { secret, .. } | Presented::Post { secret, .. },
             ClientCredential::Secret(stored),
-        ) => check_secret(app, stored, secret).await?,
+        ) => stored.verify(secret),
         (Presented::Assertion { jwt, .. }, ClientCredential::PrivateKeyJwt { jwks }) => {
             check_assertion(app, client, jwks, jwt, endpoint).await?
         }
@@ -144,21 +143,6 @@ async fn fail(app: &AppState, client: Option<&ClientId>, why: &'static str) -> A
     }
     app.audit(event).await;
     ApiError::invalid_client(why)
-}
-
-async fn check_secret(
-    app: &AppState,
-    stored: &SecretValue,
-    presented: &str,
-) -> Result<bool, ApiError> {
-    Ok(match stored {
-        SecretValue::Plain(s) => s.matches(presented),
-        SecretValue::Argon2(hash) => {
-            app.hasher
-                .verify(&Secret::new(presented), Some(hash.as_str()))
-                .await?
-        }
-    })
 }
 
 fn unverified_issuer(jwt: &str) -> Option<String> {

@@ -97,7 +97,13 @@ pub fn id_token(
         .claims
         .as_deref()
         .and_then(|c| claims::ClaimsRequest::parse(c).ok());
-    let mut c = claims::release(account, &scope, request.as_ref(), Target::IdToken);
+    let mut c = claims::release(
+        account,
+        &scope,
+        &client.scopes,
+        request.as_ref(),
+        Target::IdToken,
+    );
     c.insert("iss".into(), json!(app.issuer()));
     c.insert("sub".into(), json!(account.id.as_str()));
     c.insert("aud".into(), json!(client.client_id.as_str()));
@@ -172,6 +178,7 @@ pub fn respond(
 
 /// Claims of a userinfo response (OIDC Core §5.3.2).
 pub fn userinfo_claims(
+    client: &ClientConfig,
     account: &Account,
     grant: Option<&Grant>,
     scope: &Scope,
@@ -179,7 +186,13 @@ pub fn userinfo_claims(
     let request = grant
         .and_then(|g| g.claims.as_deref())
         .and_then(|c| claims::ClaimsRequest::parse(c).ok());
-    let mut c = claims::release(account, scope, request.as_ref(), Target::UserInfo);
+    let mut c = claims::release(
+        account,
+        scope,
+        &client.scopes,
+        request.as_ref(),
+        Target::UserInfo,
+    );
     c.insert("sub".into(), json!(account.id.as_str()));
     c
 }

@@ -109,7 +109,7 @@ async fn handle(
     };
     let state = method.start(request.login_hint.as_deref());
     let tx = LoginTransaction::new(request, offered, state, &browser);
-    tx.save(app).await?;
+    tx.create(app).await?;
     let mut res = see_other(&format!("/login/{}", tx.id));
     if new_cookie
         && let Ok(v) = HeaderValue::from_str(&browser_cookie(&app.config.settings, &browser))

@@ -7,6 +7,7 @@ use super::redirect::see_other;
 use super::token::redeem_for_demo;
 use crate::error::AppError;
 use crate::oidc::access_token::validate;
+use crate::oidc::api_error::ApiError;
 use crate::oidc::tokens::userinfo_claims;
 use crate::state::AppState;
 use crate::views::demo;
@@ -167,7 +168,11 @@ async fn callback(
     let tokens =
         match redeem_for_demo(&app, client, code, &callback_uri(&app), &pending.verifier).await {
             Ok(t) => t,
-            Err(e) => return Ok(demo::error(&format!("{e:?}"), None)),
+            // Only the protocol error is shown; internal causes stay in the log.
+            Err(ApiError::OAuth { error, .. }) => {
+                return Ok(demo::error(error.code.as_str(), Some(error.description)));
+            }
+            Err(ApiError::App(e)) => return Err(e),
         };
     let id_token = tokens
         .id_token
@@ -187,7 +192,7 @@ async fn callback(
                 ))
                 .await?;
             account
-                .map(|a| Value::Object(userinfo_claims(&a, valid.grant.as_ref(), &scope)))
+                .map(|a| Value::Object(userinfo_claims(client, &a, valid.grant.as_ref(), &scope)))
                 .unwrap_or(Value::Null)
         }
         None => Value::Null,

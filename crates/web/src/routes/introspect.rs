@@ -1,5 +1,6 @@
-//! Token introspection (RFC 7662). A client may introspect only tokens issued to it;
-//! anything else is `{"active": false}`, which reveals nothing.
+//! Token introspection (RFC 7662). Only confidential clients may ask (§2.1: the endpoint
+//! is protected), and only about their own tokens: anything else is `{"active": false}`,
+//! which reveals nothing.
 
 use crate::oidc::access_token::validate;
 use crate::oidc::api_error::{ApiError, no_store};
@@ -27,16 +28,27 @@ pub async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: B
     }
 }
 
+/// Access tokens are JWTs; refresh tokens are opaque and never contain a dot. The token
+/// itself says which it is, so `token_type_hint` is not needed (RFC 7662 §2.1 lets the
+/// server ignore it, and requires it to find the token whatever the hint).
+pub fn is_jwt(token: &str) -> bool {
+    token.contains('.')
+}
+
 async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
     let form = FormPairs::parse(headers, body)?;
     let client = authenticate(app, headers, &form, &app.url("/introspect")).await?;
+    if client.is_public() {
+        return Err(ApiError::invalid_client(
+            "introspection needs client authentication",
+        ));
+    }
     let token = form.require("token", "token is required")?;
     let inactive = json!({ "active": false });
-    let hint = form.get("token_type_hint")?;
-    // An access token (a JWT) unless the client says it sent a refresh token.
-    if hint != Some("refresh_token")
-        && let Some(valid) = validate(app, token).await?
-    {
+    if is_jwt(token) {
+        let Some(valid) = validate(app, token).await? else {
+            return Ok(inactive);
+        };
         if valid.str("client_id") != Some(client.client_id.as_str()) {
             return Ok(inactive);
         }
@@ -59,7 +71,6 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Val
         }
         return Ok(out);
     }
-    // A refresh token: opaque, looked up by hash.
     let Some(record) = app.grants.find_refresh_token(&token_hash(token)).await? else {
         return Ok(inactive);
     };

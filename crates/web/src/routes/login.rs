@@ -1,32 +1,51 @@
-//! The hosted login page: `GET` shows the active method's step, `POST` hands the form
-//! to the method and answers with 303 (S19): back to the page, or to the client.
+//! The hosted login page: `GET` shows the active method's step (polling it first),
+//! `POST` hands the form to the method and answers with 303 (S19): back to the page,
+//! or to the client. `GET …/poll` is the same poll as JSON, for pages with script.
 
-use super::redirect::{error_to_client, see_other, to_client};
+use super::redirect::{error_to_client, see_other};
 use crate::error::AppError;
 use crate::i18n::{self, t};
-use crate::login::{Form, LoginContext, LoginTransaction, Outcome};
-use crate::security::{browser_cookie_name, is_same_origin_post, read_cookie};
+use crate::login::complete::{self, Next};
+use crate::login::{Form, LoginContext, LoginMethod, LoginTransaction, OfferedMethod};
+use crate::security::{browser_cookie_name, client_ip, is_same_origin_post, read_cookie};
 use crate::state::AppState;
 use crate::views::error_page;
 use crate::views::login::{LoginPage, Tab, render};
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use portvakt_core::grant::AuthorizationCode;
-use portvakt_core::ids::GrantId;
+use axum::response::{IntoResponse, Response};
+use portvakt_core::config::ClientConfig;
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
-use portvakt_core::random::new_token;
 use portvakt_core::secret::constant_time_eq;
-use portvakt_core::time::UnixTime;
-use serde::Deserialize;
-use std::time::Duration;
+use serde_json::json;
+use std::net::SocketAddr;
 
-/// Query of `GET /login/{tx}`.
-#[derive(Debug, Deserialize)]
-pub struct ShowQuery {
+/// Query of `GET /login/{tx}`: a tab switch and a language switch. Parsed by hand so
+/// that no query, however malformed, gets anything but a page.
+struct ShowQuery {
     method: Option<String>,
     lang: Option<String>,
+}
+
+impl ShowQuery {
+    fn parse(raw: Option<&str>) -> Self {
+        let pairs: Vec<(String, String)> =
+            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        let first = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        ShowQuery {
+            method: first("method"),
+            lang: first("lang"),
+        }
+    }
 }
 
 fn expired(lang: &str) -> Response {
@@ -38,14 +57,27 @@ fn expired(lang: &str) -> Response {
     )
 }
 
-/// Loads the transaction and checks it belongs to this browser.
-async fn load(
-    app: &AppState,
+/// A transaction with everything needed to run its active method.
+struct Active<'a> {
+    tx: LoginTransaction,
+    client: &'a ClientConfig,
+    offered: OfferedMethod,
+    method: &'a dyn LoginMethod,
+}
+
+/// Loads the transaction, checks it belongs to this browser, and finds its method.
+async fn load<'a>(
+    app: &'a AppState,
     headers: &HeaderMap,
     id: &str,
-) -> Result<Result<LoginTransaction, Response>, AppError> {
+) -> Result<Result<Active<'a>, Response>, AppError> {
     let Some(tx) = LoginTransaction::load(app, id).await? else {
-        return Ok(Err(expired("sv")));
+        // Unknown or expired: no language to ask, so both.
+        return Ok(Err(error_page::render_bilingual(
+            StatusCode::BAD_REQUEST,
+            "error.login_expired",
+            Some("error.back_to_service"),
+        )));
     };
     let cookie = read_cookie(headers, browser_cookie_name(&app.config.settings));
     if !tx.is_bound_to(cookie) {
@@ -56,58 +88,94 @@ async fn load(
             None,
         )));
     }
-    Ok(Ok(tx))
+    let client = app
+        .config
+        .client(tx.request.client_id.as_str())
+        .ok_or_else(|| AppError::Internal("client of a login transaction vanished".into()))?;
+    let offered = tx
+        .active_method()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("transaction without a method".into()))?;
+    let method = app
+        .methods
+        .get(&offered.method)
+        .ok_or_else(|| AppError::Internal(format!("method {} not registered", offered.method)))?;
+    Ok(Ok(Active {
+        tx,
+        client,
+        offered,
+        method,
+    }))
+}
+
+fn context<'a>(
+    app: &'a AppState,
+    a: &'a Active<'a>,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> LoginContext<'a> {
+    LoginContext {
+        app,
+        client: a.client,
+        method_id: &a.offered.method,
+        client_ip: client_ip(headers, peer.ip(), &app.config.settings.trusted_proxies),
+    }
 }
 
 /// `GET /login/{tx}`.
 pub async fn show(
     State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<ShowQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let mut tx = match load(&app, &headers, &id).await? {
-        Ok(tx) => tx,
+    let q = ShowQuery::parse(query.as_deref());
+    let mut a = match load(&app, &headers, &id).await? {
+        Ok(a) => a,
         Err(page) => return Ok(page),
     };
     let mut changed = false;
     if let Some(lang) = q.lang.as_deref().filter(|l| *l == "sv" || *l == "en") {
-        changed |= tx.lang != lang;
-        tx.lang = lang.to_owned();
+        changed |= a.tx.lang != lang;
+        a.tx.lang = lang.to_owned();
     }
     // A tab click: switch to another offered method and start it afresh.
     if let Some(wanted) = &q.method
-        && let Some(index) = tx.offered.iter().position(|o| &o.method == wanted)
-        && index != tx.active
+        && let Some(index) = a.tx.offered.iter().position(|o| &o.method == wanted)
+        && index != a.tx.active
     {
         let method = app
             .methods
             .get(wanted)
             .ok_or_else(|| AppError::Internal(format!("method {wanted} not registered")))?;
-        tx.active = index;
-        tx.method_state = method.start(tx.request.login_hint.as_deref());
-        tx.flash = None;
+        a.tx.active = index;
+        a.tx.method_state = method.start(a.tx.request.login_hint.as_deref());
+        a.tx.flash = None;
+        a.offered = a.tx.offered[index].clone();
+        a.method = method;
         changed = true;
     }
-    let flash = tx.flash.take();
-    if changed || flash.is_some() {
-        tx.save(&app).await?;
+    // A method waiting on something outside the browser may have moved on.
+    let ctx = context(&app, &a, &headers, peer);
+    let polled = a.method.poll(&ctx, a.tx.method_state.clone()).await?;
+    if let Some(outcome) = polled {
+        let acr = a.offered.acr.clone();
+        match complete::apply(&app, &mut a.tx, &acr, outcome).await? {
+            Next::Client(url) => return Ok(see_other(&url)),
+            Next::Ended => return Ok(expired(&a.tx.lang)),
+            Next::Page => {}
+        }
     }
-    page(&app, &tx, flash.as_deref())
+    let flash = a.tx.flash.take();
+    if (changed || flash.is_some()) && !a.tx.save(&app).await? {
+        return Ok(expired(&a.tx.lang));
+    }
+    Ok(page(&app, &a, flash.as_deref()))
 }
 
-fn page(app: &AppState, tx: &LoginTransaction, flash: Option<&str>) -> Result<Response, AppError> {
-    let client = app
-        .config
-        .client(tx.request.client_id.as_str())
-        .ok_or_else(|| AppError::Internal("client of a login transaction vanished".into()))?;
-    let active = tx
-        .active_method()
-        .ok_or_else(|| AppError::Internal("transaction without a method".into()))?;
-    let method = app
-        .methods
-        .get(&active.method)
-        .ok_or_else(|| AppError::Internal(format!("method {} not registered", active.method)))?;
+fn page(app: &AppState, a: &Active<'_>, flash: Option<&str>) -> Response {
+    let tx = &a.tx;
     let lang = tx.lang.as_str();
     let tabs = tx
         .offered
@@ -132,52 +200,52 @@ fn page(app: &AppState, tx: &LoginTransaction, flash: Option<&str>) -> Result<Re
             }
         })
         .collect();
-    Ok(render(LoginPage {
+    render(LoginPage {
         lang,
-        client,
+        client: a.client,
         action: format!("/login/{}", tx.id),
         csrf: &tx.csrf,
         tabs,
-        step: method.view(&tx.method_state),
+        step: a.method.view(&tx.method_state),
         error: flash,
         lang_switch: format!("/login/{}?lang={}", tx.id, i18n::other(lang)),
-    }))
+    })
 }
 
 /// `POST /login/{tx}`.
 pub async fn submit(
     State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
     if !is_same_origin_post(&headers, app.issuer()) {
-        return Ok(error_page::render(
+        return Ok(error_page::render_bilingual(
             StatusCode::FORBIDDEN,
-            "sv",
             "error.csrf",
             None,
         ));
     }
-    let mut tx = match load(&app, &headers, &id).await? {
-        Ok(tx) => tx,
+    let mut a = match load(&app, &headers, &id).await? {
+        Ok(a) => a,
         Err(page) => return Ok(page),
     };
     let form: Form = url::form_urlencoded::parse(&body).into_owned().collect();
     let csrf_ok = form
         .get("csrf")
-        .is_some_and(|c| constant_time_eq(c, &tx.csrf));
+        .is_some_and(|c| constant_time_eq(c, &a.tx.csrf));
     if !csrf_ok {
         return Ok(error_page::render(
             StatusCode::FORBIDDEN,
-            &tx.lang,
+            &a.tx.lang,
             "error.csrf",
             None,
         ));
     }
-    let request = tx.request.clone();
     if form.get("action").map(String::as_str) == Some("cancel") {
-        tx.finish(&app).await?;
+        a.tx.finish(&app).await?;
+        let request = &a.tx.request;
         return Ok(error_to_client(
             &request.redirect_uri,
             app.issuer(),
@@ -185,64 +253,42 @@ pub async fn submit(
             &OAuthError::new(ErrorCode::AccessDenied, "the user cancelled the sign-in"),
         ));
     }
-    let client = app
-        .config
-        .client(request.client_id.as_str())
-        .ok_or_else(|| AppError::Internal("client of a login transaction vanished".into()))?;
-    let active = tx
-        .active_method()
-        .cloned()
-        .ok_or_else(|| AppError::Internal("transaction without a method".into()))?;
-    let method = app
-        .methods
-        .get(&active.method)
-        .ok_or_else(|| AppError::Internal(format!("method {} not registered", active.method)))?;
-    let ctx = LoginContext {
-        app: &app,
-        client,
-        method_id: &active.method,
+    let ctx = context(&app, &a, &headers, peer);
+    let outcome = a
+        .method
+        .submit(&ctx, a.tx.method_state.clone(), &form)
+        .await?;
+    let acr = a.offered.acr.clone();
+    Ok(
+        match complete::apply(&app, &mut a.tx, &acr, outcome).await? {
+            Next::Page => see_other(&format!("/login/{}", a.tx.id)),
+            Next::Client(url) => see_other(&url),
+            Next::Ended => expired(&a.tx.lang),
+        },
+    )
+}
+
+/// `GET /login/{tx}/poll`: `{"status": "idle" | "pending" | "done" | "ended"}`, with
+/// `redirect` when done. For login pages that poll with script instead of reloading.
+pub async fn poll(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let mut a = match load(&app, &headers, &id).await? {
+        Ok(a) => a,
+        Err(_) => return Ok(Json(json!({ "status": "ended" })).into_response()),
     };
-    let back = format!("/login/{}", tx.id);
-    match method.submit(&ctx, tx.method_state.clone(), &form).await? {
-        Outcome::Continue(state) => {
-            tx.method_state = state;
-            tx.save(&app).await?;
-            Ok(see_other(&back))
-        }
-        Outcome::Failed { state, message } => {
-            tx.method_state = state;
-            tx.flash = Some(message.to_owned());
-            tx.save(&app).await?;
-            Ok(see_other(&back))
-        }
-        Outcome::Authenticated(user) => {
-            // Only one POST may finish a transaction (a double click must not mint two codes).
-            if !tx.finish(&app).await? {
-                return Ok(expired(&tx.lang));
-            }
-            let now = UnixTime::now();
-            let record = AuthorizationCode {
-                grant_id: GrantId::generate(),
-                client_id: request.client_id.clone(),
-                redirect_uri: request.redirect_uri.clone(),
-                code_challenge: request.code_challenge.clone(),
-                nonce: request.nonce.clone(),
-                account_id: user.account_id,
-                scope: request.scope.to_string(),
-                claims: request.claims.clone(),
-                acr: active.acr.clone(),
-                amr: user.amr,
-                auth_time: now,
-                sid: new_token(),
-                auth_time_required: request.max_age.is_some(),
-            };
-            let ttl = Duration::from_secs(app.config.settings.tokens.code_ttl_secs);
-            let code = app.ephemeral.issue_code(&record, ttl).await?;
-            let mut params = vec![("code", code.as_str())];
-            if let Some(s) = request.state.as_deref() {
-                params.push(("state", s));
-            }
-            Ok(to_client(&request.redirect_uri, app.issuer(), &params))
-        }
-    }
+    let ctx = context(&app, &a, &headers, peer);
+    let Some(outcome) = a.method.poll(&ctx, a.tx.method_state.clone()).await? else {
+        return Ok(Json(json!({ "status": "idle" })).into_response());
+    };
+    let acr = a.offered.acr.clone();
+    let body = match complete::apply(&app, &mut a.tx, &acr, outcome).await? {
+        Next::Page => json!({ "status": "pending" }),
+        Next::Client(url) => json!({ "status": "done", "redirect": url }),
+        Next::Ended => json!({ "status": "ended" }),
+    };
+    Ok(Json(body).into_response())
 }

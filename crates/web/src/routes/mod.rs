@@ -4,7 +4,7 @@ mod authorize;
 mod demo;
 mod discovery;
 mod health;
-mod introspect;
+pub(crate) mod introspect;
 mod login;
 mod redirect;
 mod revoke;
@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/jwks.json", get(discovery::jwks))
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login/{tx}", get(login::show).post(login::submit))
+        .route("/login/{tx}/poll", get(login::poll))
         .route("/token", post(token::token))
         .route("/userinfo", get(userinfo::get).post(userinfo::post))
         .route("/introspect", post(introspect::introspect))
@@ -79,5 +80,5 @@ async fn stylesheet() -> Response {
 }
 
 async fn not_found() -> Response {
-    views::error_page::render(StatusCode::NOT_FOUND, "sv", "error.not_found", None)
+    views::error_page::render_bilingual(StatusCode::NOT_FOUND, "error.not_found", None)
 }

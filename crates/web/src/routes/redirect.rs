@@ -1,5 +1,6 @@
 //! Responses that send the browser back to the client.
 
+use crate::login::complete::client_url;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portvakt_core::oauth_error::OAuthError;
@@ -7,17 +8,10 @@ use portvakt_core::oauth_error::OAuthError;
 /// 303 to `redirect_uri` with `params` added to its query, plus `iss` (RFC 9207 §2,
 /// in every authorization response, errors too). 303 makes a POST become a GET (S19).
 pub fn to_client(redirect_uri: &str, issuer: &str, params: &[(&str, &str)]) -> Response {
-    let Ok(mut url) = url::Url::parse(redirect_uri) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    {
-        let mut q = url.query_pairs_mut();
-        for (k, v) in params {
-            q.append_pair(k, v);
-        }
-        q.append_pair("iss", issuer);
+    match client_url(redirect_uri, issuer, params) {
+        Some(url) => see_other(&url),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
-    see_other(url.as_str())
 }
 
 /// An authorization error to the client (RFC 6749 §4.1.2.1), with `state` when sent.

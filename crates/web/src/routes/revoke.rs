@@ -1,7 +1,8 @@
 //! Token revocation (RFC 7009). Revoking a refresh token revokes its grant and so every
-//! access token under it (§2.1); revoking an access token revokes that token. The answer
-//! is 200 whether or not the token was valid (§2.2).
+//! access token under it (§2.1); revoking an access token revokes that token. An unknown
+//! or invalid token still gets 200 (§2.2); another client's token is refused (§2.1).
 
+use super::introspect::is_jwt;
 use crate::oidc::access_token::validate;
 use crate::oidc::api_error::{ApiError, no_store};
 use crate::oidc::client_auth::authenticate;
@@ -12,6 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portvakt_core::audit::{AuditEvent, AuditKind};
+use portvakt_core::oauth_error::ErrorCode;
 use portvakt_core::random::token_hash;
 use portvakt_core::time::UnixTime;
 use serde_json::Value;
@@ -28,35 +30,31 @@ pub async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes
     }
 }
 
+fn not_yours() -> ApiError {
+    ApiError::bad(
+        ErrorCode::UnauthorizedClient,
+        "the token was not issued to this client",
+    )
+}
+
 async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
     let form = FormPairs::parse(headers, body)?;
     let client = authenticate(app, headers, &form, &app.url("/revoke")).await?;
     let token = form.require("token", "token is required")?;
     let now = UnixTime::now();
-    if let Some(record) = app.grants.find_refresh_token(&token_hash(token)).await? {
-        if let Some(grant) = app.grants.find_grant(&record.grant_id).await?
-            && grant.client_id == client.client_id
-        {
-            app.grants.revoke_grant(&grant.id, now).await?;
-            app.audit(
-                AuditEvent::now(AuditKind::TokenRevoked)
-                    .client(&client.client_id)
-                    .account(&grant.account_id)
-                    .detail("refresh_token"),
-            )
-            .await;
+    if is_jwt(token) {
+        let Some(valid) = validate(app, token).await? else {
+            return Ok(());
+        };
+        if valid.str("client_id") != Some(client.client_id.as_str()) {
+            return Err(not_yours());
         }
-        return Ok(());
-    }
-    if let Some(valid) = validate(app, token).await?
-        && valid.str("client_id") == Some(client.client_id.as_str())
-        && let Some(jti) = valid.str("jti")
-    {
-        let exp = valid
-            .claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .unwrap_or(now.0);
+        let (Some(jti), Some(exp)) = (
+            valid.str("jti"),
+            valid.claims.get("exp").and_then(Value::as_i64),
+        ) else {
+            return Ok(());
+        };
         // Remembered until it would have expired anyway.
         app.ephemeral
             .revoke_access_token(jti, now.until(UnixTime(exp)))
@@ -68,6 +66,24 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(),
             event = event.account(&g.account_id);
         }
         app.audit(event).await;
+        return Ok(());
     }
+    let Some(record) = app.grants.find_refresh_token(&token_hash(token)).await? else {
+        return Ok(());
+    };
+    let Some(grant) = app.grants.find_grant(&record.grant_id).await? else {
+        return Ok(());
+    };
+    if grant.client_id != client.client_id {
+        return Err(not_yours());
+    }
+    app.grants.revoke_grant(&grant.id, now).await?;
+    app.audit(
+        AuditEvent::now(AuditKind::TokenRevoked)
+            .client(&client.client_id)
+            .account(&grant.account_id)
+            .detail("refresh_token"),
+    )
+    .await;
     Ok(())
 }

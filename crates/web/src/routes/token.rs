@@ -41,10 +41,10 @@ async fn handle(
     let form = FormPairs::parse(headers, body)?;
     let client = authenticate(app, headers, &form, &app.url("/token")).await?;
     let grant_type = form.require("grant_type", "grant_type is required")?;
-    let (grant, needed) = match grant_type {
-        "authorization_code" => (GrantType::AuthorizationCode, true),
-        "refresh_token" => (GrantType::RefreshToken, true),
-        "client_credentials" => (GrantType::ClientCredentials, true),
+    let grant = match grant_type {
+        "authorization_code" => GrantType::AuthorizationCode,
+        "refresh_token" => GrantType::RefreshToken,
+        "client_credentials" => GrantType::ClientCredentials,
         _ => {
             return Err(ApiError::bad(
                 ErrorCode::UnsupportedGrantType,
@@ -52,7 +52,7 @@ async fn handle(
             ));
         }
     };
-    if needed && !client.allows_grant(grant) {
+    if !client.allows_grant(grant) {
         return Err(ApiError::bad(
             ErrorCode::UnauthorizedClient,
             "the client may not use this grant type",
@@ -61,7 +61,7 @@ async fn handle(
     match grant {
         GrantType::AuthorizationCode => authorization_code(app, client, &form).await,
         GrantType::RefreshToken => refresh(app, client, &form).await,
-        GrantType::ClientCredentials => client_credentials(app, client, &form),
+        GrantType::ClientCredentials => client_credentials(app, client, &form).await,
     }
 }
 
@@ -238,7 +238,7 @@ async fn refresh(
 }
 
 /// RFC 6749 §4.4: a confidential client acting for itself. No ID token, no refresh token.
-fn client_credentials(
+async fn client_credentials(
     app: &AppState,
     client: &ClientConfig,
     form: &FormPairs,
@@ -259,6 +259,12 @@ fn client_credentials(
         .collect();
     let scope = requested.restricted_to(&allowed).to_string();
     let now = UnixTime::now();
+    app.audit(
+        AuditEvent::now(AuditKind::TokensIssued)
+            .client(&client.client_id)
+            .detail("client_credentials"),
+    )
+    .await;
     Ok(TokenResponse {
         access_token: tokens::access_token(
             app,

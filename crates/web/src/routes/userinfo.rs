@@ -36,7 +36,7 @@ pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) 
     match (bearer(&headers), from_body.as_deref()) {
         (Some(_), Some(_)) => ApiError::bad(
             ErrorCode::InvalidRequest,
-            "send the token in one place only (RFC 6750 §2)",
+            "send the token in one place only (RFC 6750 section 2)",
         )
         .into_response(),
         (Some(t), None) | (None, Some(t)) => respond(&app, Some(t)).await,
@@ -46,65 +46,61 @@ pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) 
 
 async fn respond(app: &AppState, token: Option<&str>) -> Response {
     match claims(app, token).await {
-        Ok(Ok(json)) => json,
-        Ok(Err(e)) | Err(e) => e.into_response(),
+        Ok(res) => res,
+        Err(e) => e.into_response(),
     }
 }
 
-async fn claims(
-    app: &AppState,
-    token: Option<&str>,
-) -> Result<Result<Response, ApiError>, ApiError> {
+async fn claims(app: &AppState, token: Option<&str>) -> Result<Response, ApiError> {
     let Some(token) = token else {
         // RFC 6750 §3.1: a request without a token gets a bare challenge.
-        return Ok(Err(ApiError::OAuth {
+        return Err(ApiError::OAuth {
             status: StatusCode::UNAUTHORIZED,
             error: OAuthError::new(ErrorCode::InvalidRequest, "no access token"),
             www_authenticate: Some("Bearer"),
-        }));
+        });
     };
-    let Some(valid) = validate(app, token).await? else {
-        return Ok(Err(ApiError::invalid_token(
-            "the access token is invalid, expired or revoked",
-        )));
-    };
+    let valid = validate(app, token).await?.ok_or_else(|| {
+        ApiError::invalid_token("the access token is invalid, expired or revoked")
+    })?;
     let scope = Scope::parse(valid.str("scope").unwrap_or("")).unwrap_or_default();
     if !scope.contains("openid") {
-        return Ok(Err(ApiError::OAuth {
+        return Err(ApiError::OAuth {
             status: StatusCode::FORBIDDEN,
             error: OAuthError::new(
-                ErrorCode::InvalidRequest,
+                ErrorCode::InsufficientScope,
                 "the access token was not issued for openid",
             ),
-            www_authenticate: Some("Bearer error=\"insufficient_scope\""),
-        }));
+            www_authenticate: Some("Bearer error=\"insufficient_scope\", scope=\"openid\""),
+        });
     }
-    let Some(account) = app
+    let client = valid
+        .str("client_id")
+        .and_then(|id| app.config.client(id))
+        .ok_or_else(|| ApiError::invalid_token("the client is no longer registered"))?;
+    let account = app
         .accounts
         .find_account(&AccountId(valid.str("sub").unwrap_or("").to_owned()))
         .await?
-    else {
-        return Ok(Err(ApiError::invalid_token("the account no longer exists")));
-    };
-    let claims = userinfo_claims(&account, valid.grant.as_ref(), &scope);
-    let client = valid.str("client_id").and_then(|id| app.config.client(id));
+        .ok_or_else(|| ApiError::invalid_token("the account no longer exists"))?;
+    let mut claims = userinfo_claims(client, &account, valid.grant.as_ref(), &scope);
     // A client registered for signed userinfo gets a JWT (OIDC Core §5.3.2).
-    if let Some((client, alg)) = client.and_then(|c| c.userinfo_alg.as_deref().map(|a| (c, a))) {
-        let now = UnixTime::now();
-        let mut c = claims;
-        c.insert("iss".into(), json!(app.issuer()));
-        c.insert("aud".into(), json!(client.client_id.as_str()));
-        c.insert("iat".into(), json!(now.0));
-        let jwt = app.keys.current().sign(alg, "JWT", c, now)?;
-        let mut res = jwt.into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/jwt"),
-        );
-        no_store(&mut res);
-        return Ok(Ok(res));
-    }
-    let mut res = Json(Value::Object(claims)).into_response();
+    let mut res = match client.userinfo_alg.as_deref() {
+        Some(alg) => {
+            let now = UnixTime::now();
+            claims.insert("iss".into(), json!(app.issuer()));
+            claims.insert("aud".into(), json!(client.client_id.as_str()));
+            claims.insert("iat".into(), json!(now.0));
+            let jwt = app.keys.current().sign(alg, "JWT", claims, now)?;
+            let mut res = jwt.into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jwt"),
+            );
+            res
+        }
+        None => Json(Value::Object(claims)).into_response(),
+    };
     no_store(&mut res);
-    Ok(Ok(res))
+    Ok(res)
 }

@@ -15,6 +15,8 @@ fn page(title: &str, body: Markup) -> Response {
             title,
             brand_color: None,
             lang_switch: None,
+            wide: true,
+            refresh_secs: None,
         },
         body,
     )

@@ -1,4 +1,6 @@
-//! The error page: a message in the page language and what to do next. Never a cause.
+//! The error page: a message and what to do next, never a cause. When the page language
+//! is not known (no login transaction to ask), the message is shown in Swedish and
+//! English, one under the other.
 
 use super::layout::{Frame, render as frame};
 use crate::i18n::t;
@@ -6,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 
-/// An error page with the message `key` and, optionally, a second line.
+/// An error page in `lang` with the message `key` and, optionally, a second line.
 pub fn render(
     status: StatusCode,
     lang: &str,
@@ -21,12 +23,44 @@ pub fn render(
             title,
             brand_color: None,
             lang_switch: None,
+            wide: false,
+            refresh_secs: None,
         },
         html! {
             h1 { (title) }
             p class="error" role="alert" { (t(lang, key)) }
             @if let Some(next) = next {
                 p { (t(lang, next)) }
+            }
+        },
+    )
+}
+
+/// An error page in both languages, for when the user's language is unknown.
+pub fn render_bilingual(
+    status: StatusCode,
+    key: &'static str,
+    next: Option<&'static str>,
+) -> Response {
+    frame(
+        status,
+        Frame {
+            lang: "sv",
+            title: t("sv", "error.title"),
+            brand_color: None,
+            lang_switch: None,
+            wide: false,
+            refresh_secs: None,
+        },
+        html! {
+            @for lang in ["sv", "en"] {
+                section lang=(lang) {
+                    h1 { (t(lang, "error.title")) }
+                    p class="error" role="alert" { (t(lang, key)) }
+                    @if let Some(next) = next {
+                        p { (t(lang, next)) }
+                    }
+                }
             }
         },
     )

@@ -19,6 +19,10 @@ pub struct Frame<'a> {
     pub brand_color: Option<&'a str>,
     /// Link to the same page in the other language.
     pub lang_switch: Option<(String, &'a str)>,
+    /// A wider card (the demo RP's JSON).
+    pub wide: bool,
+    /// Reload every this many seconds (a step waiting on BankID, without JavaScript).
+    pub refresh_secs: Option<u32>,
 }
 
 /// Renders a full page with a per-response CSP nonce for its one style block.
@@ -35,6 +39,9 @@ pub fn render(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="same-origin";
+                @if let Some(secs) = frame.refresh_secs {
+                    meta http-equiv="refresh" content=(secs);
+                }
                 title { (frame.title) }
                 link rel="stylesheet" href="/assets/portvakt.css";
                 @if !brand.is_empty() {
@@ -42,7 +49,7 @@ pub fn render(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
                 }
             }
             body {
-                main class="card" {
+                main class=(if frame.wide { "card wide" } else { "card" }) {
                     @if let Some((href, label)) = &frame.lang_switch {
                         p class="lang" { a href=(href) hreflang=(if frame.lang == "sv" { "en" } else { "sv" }) { (label) } }
                     }

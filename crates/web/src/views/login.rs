@@ -62,6 +62,8 @@ pub fn render(page: LoginPage<'_>) -> Response {
             title: t(lang, "login.title"),
             brand_color: page.client.branding.color.as_deref(),
             lang_switch: Some((page.lang_switch.clone(), t(lang, "lang.other"))),
+            wide: false,
+            refresh_secs: page.step.refresh_secs,
         },
         html! {
             div class="client" {
@@ -100,6 +102,17 @@ pub fn render(page: LoginPage<'_>) -> Response {
                         autofocus[i == first_field]
                         aria-describedby=[error.map(|_| "form-error")]
                         required;
+                }
+                @if !page.step.choices.is_empty() {
+                    fieldset {
+                        @for (i, choice) in page.step.choices.iter().enumerate() {
+                            div class="choice" {
+                                input type="radio" id=(format!("choice-{i}")) name="choice"
+                                    value=(choice.value) checked[i == 0] required;
+                                label for=(format!("choice-{i}")) { (t(lang, choice.label)) }
+                            }
+                        }
+                    }
                 }
                 button type="submit" name="action" value="submit" { (t(lang, page.step.submit)) }
                 @if let Some(note) = page.step.note {

@@ -1,0 +1,95 @@
+//! What follows a method's outcome, for form POSTs and polls alike: keep the login going,
+//! or finish it and issue the authorization code (RFC 6749 §4.1.2).
+
+use super::{LoginTransaction, Outcome};
+use crate::error::AppError;
+use crate::state::AppState;
+use portvakt_core::grant::AuthorizationCode;
+use portvakt_core::ids::GrantId;
+use portvakt_core::random::new_token;
+use portvakt_core::time::UnixTime;
+use std::time::Duration;
+
+/// Where the browser goes next.
+#[derive(Debug)]
+pub enum Next {
+    /// Back to the login page (the next step, or the same one with a message).
+    Page,
+    /// To the client's redirect URI with a code, `state` and `iss`.
+    Client(String),
+    /// The transaction ended meanwhile (finished elsewhere, or expired).
+    Ended,
+}
+
+/// Applies `outcome` to `tx`. `acr` is the acr the active method satisfies.
+pub async fn apply(
+    app: &AppState,
+    tx: &mut LoginTransaction,
+    acr: &str,
+    outcome: Outcome,
+) -> Result<Next, AppError> {
+    match outcome {
+        Outcome::Continue(state) => {
+            tx.method_state = state;
+            Ok(if tx.save(app).await? {
+                Next::Page
+            } else {
+                Next::Ended
+            })
+        }
+        Outcome::Failed { state, message } => {
+            tx.method_state = state;
+            tx.flash = Some(message.to_owned());
+            Ok(if tx.save(app).await? {
+                Next::Page
+            } else {
+                Next::Ended
+            })
+        }
+        Outcome::Authenticated(user) => {
+            // Only one request may finish a transaction: a double click or a poll racing
+            // a POST must not mint two codes.
+            if !tx.finish(app).await? {
+                return Ok(Next::Ended);
+            }
+            let request = &tx.request;
+            let record = AuthorizationCode {
+                grant_id: GrantId::generate(),
+                client_id: request.client_id.clone(),
+                redirect_uri: request.redirect_uri.clone(),
+                code_challenge: request.code_challenge.clone(),
+                nonce: request.nonce.clone(),
+                account_id: user.account_id,
+                scope: request.scope.to_string(),
+                claims: request.claims.clone(),
+                acr: acr.to_owned(),
+                amr: user.amr,
+                auth_time: UnixTime::now(),
+                sid: new_token(),
+            };
+            let ttl = Duration::from_secs(app.config.settings.tokens.code_ttl_secs);
+            let code = app.ephemeral.issue_code(&record, ttl).await?;
+            let mut params = vec![("code", code.as_str())];
+            if let Some(s) = request.state.as_deref() {
+                params.push(("state", s));
+            }
+            client_url(&request.redirect_uri, app.issuer(), &params)
+                .map(Next::Client)
+                .ok_or_else(|| AppError::Internal("registered redirect URI does not parse".into()))
+        }
+    }
+}
+
+/// `redirect_uri` with `params` added to its query, plus `iss` (RFC 9207 §2: in every
+/// authorization response, errors too).
+pub fn client_url(redirect_uri: &str, issuer: &str, params: &[(&str, &str)]) -> Option<String> {
+    let mut url = url::Url::parse(redirect_uri).ok()?;
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+        q.append_pair("iss", issuer);
+    }
+    Some(url.into())
+}
