@@ -9,6 +9,8 @@ use std::collections::HashMap;
 pub struct Browser {
     /// The underlying client (cookies on, redirects off).
     pub http: reqwest::Client,
+    /// Its cookies (shared by every port of a host, as in a real browser).
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 /// A rendered login page.
@@ -49,13 +51,33 @@ impl Default for Browser {
 impl Browser {
     /// A fresh browser with an empty cookie jar.
     pub fn new() -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Browser {
             http: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .redirect(Policy::none())
                 .build()
                 .expect("client"),
+            jar,
         }
+    }
+
+    /// The value of cookie `name` the browser would send to `url`.
+    pub fn cookie(&self, url: &str, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let header = self.jar.cookies(&url.parse().expect("url"))?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+
+    /// GETs an authorization URL and returns where it sends the browser (a 303).
+    pub async fn authorize(&self, url: &str) -> String {
+        let r = self.http.get(url).send().await.expect("authorize");
+        assert_eq!(r.status(), 303, "authorize answers 303");
+        r.headers()[LOCATION].to_str().expect("location").to_owned()
     }
 
     /// GETs the authorization URL and follows our redirect to the login page.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Client secrets of the standard test clients.
-pub const SECRET: &str = "test-secret-0123456789";
+pub const SECRET: &str = "test-secret-0123456789-abcdefghijk";
 
 /// The standard test clients, as TOML. `{issuer}` is replaced.
 fn standard_clients() -> Vec<(&'static str, String)> {
@@ -22,7 +22,7 @@ fn standard_clients() -> Vec<(&'static str, String)> {
             "rp.toml",
             r#"client_id = "rp"
 display_name = "Test RP"
-client_secret = "test-secret-0123456789"
+client_secret = "test-secret-0123456789-abcdefghijk"
 redirect_uris = ["http://127.0.0.1:9/cb", "https://rp.example/cb"]
 post_logout_redirect_uris = ["https://rp.example/logged-out"]
 acr_values = ["urn:portvakt:acr:password", "urn:test:acr:customer"]
@@ -35,7 +35,7 @@ scopes = ["openid", "profile", "email", "phone", "offline_access", "https://id.o
             r#"client_id = "rp2"
 display_name = "Second RP"
 token_endpoint_auth_method = "client_secret_post"
-client_secret = "test-secret-0123456789"
+client_secret = "test-secret-0123456789-abcdefghijk"
 redirect_uris = ["http://127.0.0.1:9/cb"]
 acr_values = ["urn:portvakt:acr:password"]
 id_token_signed_response_alg = "ES256"
@@ -125,6 +125,13 @@ impl TestServer {
 
     /// Starts a server with an adjusted setup.
     pub async fn start_with(backend: Backend, setup: Setup) -> Self {
+        // The server's warnings and errors, in the failing test's captured output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,portvakt_web=info".into()),
+            )
+            .try_init();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let issuer = format!(
             "http://127.0.0.1:{}",

@@ -325,6 +325,45 @@ async fn sql_grants_and_rotation(backend: Backend) {
             .and_then(|g| g.revoked_at),
         Some(now)
     );
+    // Logout revokes a session's grants, but not offline access.
+    let online = Grant {
+        id: GrantId::generate(),
+        sid: "sid-2".into(),
+        ..g.clone()
+    };
+    let offline = Grant {
+        id: GrantId::generate(),
+        sid: "sid-2".into(),
+        scope: "offline_access openid".into(),
+        ..g.clone()
+    };
+    let elsewhere = Grant {
+        id: GrantId::generate(),
+        sid: "sid-3".into(),
+        ..g.clone()
+    };
+    for x in [&online, &offline, &elsewhere] {
+        s.create_grant(x, None).await.expect("grant");
+    }
+    assert_eq!(
+        s.revoke_session_grants("sid-2", now)
+            .await
+            .expect("revoke session"),
+        1
+    );
+    for (grant, expect_revoked) in [(&online, true), (&offline, false), (&elsewhere, false)] {
+        let stored = s
+            .find_grant(&grant.id)
+            .await
+            .expect("find")
+            .expect("exists");
+        assert_eq!(
+            stored.revoked_at.is_some(),
+            expect_revoked,
+            "{}",
+            grant.scope
+        );
+    }
     let r2 = s
         .find_refresh_token("r2")
         .await

@@ -26,11 +26,17 @@ pub enum AuditKind {
     RefreshTokenReused,
     /// A client failed to authenticate.
     ClientAuthFailed,
+    /// A single sign-on session ended (logout, or another user signed in).
+    SessionEnded,
+    /// A back-channel logout notification could not be delivered.
+    BackchannelLogoutFailed,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 9] = [
+    pub const ALL: [AuditKind; 11] = [
+        AuditKind::SessionEnded,
+        AuditKind::BackchannelLogoutFailed,
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::LoginThrottled,
@@ -59,6 +65,8 @@ impl AuditKind {
             AuditKind::CodeReused => "code_reused",
             AuditKind::RefreshTokenReused => "refresh_token_reused",
             AuditKind::ClientAuthFailed => "client_auth_failed",
+            AuditKind::SessionEnded => "session_ended",
+            AuditKind::BackchannelLogoutFailed => "backchannel_logout_failed",
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct AuthorizationRequest {
     pub max_age: Option<u64>,
     /// Prefills the identifier field.
     pub login_hint: Option<String>,
+    /// A previously issued ID token naming the expected user (checked by the web layer,
+    /// which holds the keys).
+    pub id_token_hint: Option<String>,
     /// Page language, `sv` or `en`.
     pub lang: String,
     /// acr values the login may satisfy, in the RP's order of preference.
@@ -242,6 +245,7 @@ pub fn validate(
         prompt,
         max_age,
         login_hint: get("login_hint")?.map(str::to_owned),
+        id_token_hint: get("id_token_hint")?.map(str::to_owned),
         lang: pick_language(get("ui_locales")?),
         acr_candidates,
         acr_essential,

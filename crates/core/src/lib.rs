@@ -18,4 +18,5 @@ pub mod random;
 pub mod redirect_uri;
 pub mod scope;
 pub mod secret;
+pub mod session;
 pub mod time;

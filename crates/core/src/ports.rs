@@ -66,6 +66,9 @@ pub trait GrantRepo: Send + Sync {
     async fn find_grant(&self, id: &GrantId) -> Result<Option<Grant>, StoreError>;
     /// Marks a grant revoked (idempotent; unknown ids are fine).
     async fn revoke_grant(&self, id: &GrantId, at: UnixTime) -> Result<(), StoreError>;
+    /// Revokes the grants issued in session `sid`, except those holding `offline_access`
+    /// (logout ends the session's tokens, not offline access); returns how many.
+    async fn revoke_session_grants(&self, sid: &str, at: UnixTime) -> Result<u64, StoreError>;
     /// A refresh token by its hash.
     async fn find_refresh_token(
         &self,

@@ -136,6 +136,11 @@ pub async fn build_state(config: Arc<Config>, backends: &Backends) -> anyhow::Re
         keys,
         hasher,
         readiness: Arc::new(BackendReadiness(backends.clone())),
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("building the HTTP client")?,
         config,
     })
 }

@@ -85,6 +85,14 @@ const SV: &[(&str, &str)] = &[
         "error.bad_form",
         "Formuläret var ofullständigt. Försök igen.",
     ),
+    ("logout.title", "Logga ut"),
+    (
+        "logout.question",
+        "Vill du logga ut från alla tjänster du är inloggad på i den här webbläsaren?",
+    ),
+    ("logout.button", "Logga ut"),
+    ("logout.done_title", "Du är utloggad"),
+    ("logout.done", "Du är nu utloggad. Du kan stänga fönstret."),
     ("demo.title", "Demo: logga in hos en tjänst"),
     (
         "demo.intro",
@@ -180,6 +188,17 @@ const EN: &[(&str, &str)] = &[
         "error.bad_form",
         "The form was incomplete. Please try again.",
     ),
+    ("logout.title", "Sign out"),
+    (
+        "logout.question",
+        "Do you want to sign out of every service you are signed in to in this browser?",
+    ),
+    ("logout.button", "Sign out"),
+    ("logout.done_title", "You are signed out"),
+    (
+        "logout.done",
+        "You are now signed out. You can close this window.",
+    ),
     ("demo.title", "Demo: sign in to a service"),
     (
         "demo.intro",
@@ -244,6 +263,8 @@ mod tests {
             include_str!("views/login.rs"),
             include_str!("views/error_page.rs"),
             include_str!("views/demo.rs"),
+            include_str!("views/logout.rs"),
+            include_str!("routes/logout.rs"),
             include_str!("login/password.rs"),
             include_str!("login/mod.rs"),
             include_str!("routes/login.rs"),
@@ -259,6 +280,7 @@ mod tests {
             "\"error.",
             "\"demo.",
             "\"lang.",
+            "\"logout.",
         ];
         for prefix in prefixes {
             for (i, _) in src.match_indices(prefix) {

@@ -9,6 +9,7 @@ pub mod login;
 pub mod oidc;
 pub mod routes;
 pub mod security;
+pub mod session;
 pub mod state;
 pub mod views;
 

@@ -29,6 +29,8 @@ pub struct AppState {
     pub methods: Arc<MethodRegistry>,
     /// Checks the database and ephemeral store for `/readyz`.
     pub readiness: Arc<dyn Readiness>,
+    /// Outgoing HTTP (back-channel logout): short timeouts, no redirects.
+    pub http: reqwest::Client,
 }
 
 /// A readiness probe over the backends.

@@ -109,11 +109,17 @@ pub(super) struct ClientFile {
     pub refresh_idle_ttl_secs: Option<u64>,
     pub refresh_absolute_ttl_secs: Option<u64>,
     pub backchannel_logout_uri: Option<String>,
-    #[serde(default)]
+    pub session_idle_timeout_secs: Option<u64>,
+    pub session_absolute_timeout_secs: Option<u64>,
+    #[serde(default = "yes")]
     pub first_party: bool,
     #[serde(default)]
     pub branding: Branding,
     pub help_text: Option<Localized>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_auth_method() -> String {
@@ -170,7 +176,13 @@ pub struct ClientConfig {
     pub refresh_absolute_ttl_secs: u64,
     /// Back-channel logout URI.
     pub backchannel_logout_uri: Option<String>,
-    /// Skips consent (Portvakt has no consent screen; recorded for `prompt=consent`).
+    /// Shortens the session idle timeout for this client: an older session signs in again.
+    pub session_idle_timeout_secs: Option<u64>,
+    /// Shortens the session absolute timeout for this client.
+    pub session_absolute_timeout_secs: Option<u64>,
+    /// A client run by the same organisation (the default): consent is implied by its
+    /// registration. Portvakt has no consent screen, so `prompt=consent` from a client
+    /// with `first_party = false` is answered with `consent_required`.
     pub first_party: bool,
     /// Login page look.
     pub branding: Branding,

@@ -474,6 +474,8 @@ fn validate_client(
         refresh_idle_ttl_secs,
         refresh_absolute_ttl_secs,
         backchannel_logout_uri: raw.backchannel_logout_uri,
+        session_idle_timeout_secs: raw.session_idle_timeout_secs,
+        session_absolute_timeout_secs: raw.session_absolute_timeout_secs,
         first_party: raw.first_party,
         branding: raw.branding,
         help_text: raw.help_text,

@@ -11,7 +11,7 @@ pub use client::{Branding, ClientConfig, ClientCredential, GrantType, SecretValu
 pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
     DatabaseSettings, DemoSettings, KeySettings, Localized, LoginSettings, MethodSettings,
-    PasswordIdentifier, Profile, RedisSettings, Settings, TokenSettings,
+    PasswordIdentifier, Profile, RedisSettings, SessionSettings, Settings, TokenSettings,
 };
 
 use std::path::PathBuf;
@@ -45,6 +45,26 @@ impl Config {
             }
         }
         all
+    }
+
+    /// The strength of the method answering to `acr`.
+    pub fn level_of(&self, acr: &str) -> Option<u8> {
+        self.method_for_acr(acr).map(|(_, m)| m.level())
+    }
+
+    /// The session timeouts for `client`: the deployment's, shortened by the client's.
+    pub fn session_timeouts(&self, client: &ClientConfig) -> crate::session::Timeouts {
+        let s = &self.settings.sessions;
+        let pick = |global: u64, own: Option<u64>| {
+            std::time::Duration::from_secs(own.map_or(global, |o| o.min(global)))
+        };
+        crate::session::Timeouts {
+            idle: pick(s.idle_timeout_secs, client.session_idle_timeout_secs),
+            absolute: pick(
+                s.absolute_timeout_secs,
+                client.session_absolute_timeout_secs,
+            ),
+        }
     }
 
     /// The method that answers to `acr`.

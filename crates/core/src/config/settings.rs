@@ -187,6 +187,25 @@ impl Default for LoginSettings {
     }
 }
 
+/// `[sessions]`: single sign-on session timeouts (S28); clients may shorten them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSettings {
+    /// A session unused this long ends.
+    pub idle_timeout_secs: u64,
+    /// No session lasts longer than this.
+    pub absolute_timeout_secs: u64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_timeout_secs: 30 * 60,
+            absolute_timeout_secs: 12 * 3600,
+        }
+    }
+}
+
 /// What a password method looks users up by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -211,7 +230,15 @@ pub enum MethodSettings {
         identifier: PasswordIdentifier,
         /// The tab label on the login page.
         label: Option<Localized>,
+        /// Strength: a session from this method satisfies requests for methods at this
+        /// level or below; a request for a stronger one means a step-up.
+        #[serde(default = "default_level")]
+        level: u8,
     },
+}
+
+fn default_level() -> u8 {
+    1
 }
 
 impl MethodSettings {
@@ -228,6 +255,13 @@ impl MethodSettings {
             MethodSettings::Password { label, .. } => label.as_ref(),
         }
     }
+
+    /// The configured strength.
+    pub fn level(&self) -> u8 {
+        match self {
+            MethodSettings::Password { level, .. } => *level,
+        }
+    }
 }
 
 fn default_methods() -> BTreeMap<String, MethodSettings> {
@@ -237,6 +271,7 @@ fn default_methods() -> BTreeMap<String, MethodSettings> {
             acr_values: vec![ACR_PASSWORD.into()],
             identifier: PasswordIdentifier::Username,
             label: None,
+            level: 1,
         },
     )])
 }
@@ -284,6 +319,9 @@ pub struct Settings {
     /// `[login]`.
     #[serde(default)]
     pub login: LoginSettings,
+    /// `[sessions]`.
+    #[serde(default)]
+    pub sessions: SessionSettings,
     /// `[methods.<id>]`.
     #[serde(default = "default_methods")]
     pub methods: BTreeMap<String, MethodSettings>,

@@ -127,6 +127,31 @@ impl GrantRepo for SqlStore {
         Ok(())
     }
 
+    async fn revoke_session_grants(&self, sid: &str, at: UnixTime) -> Result<u64, StoreError> {
+        let live = grant::Entity::find()
+            .filter(grant::Column::Sid.eq(sid))
+            .filter(grant::Column::RevokedAt.is_null())
+            .all(&self.db)
+            .await
+            .map_err(unavailable)?;
+        let ids: Vec<String> = live
+            .into_iter()
+            .filter(|g| !g.scope.split(' ').any(|s| s == "offline_access"))
+            .map(|g| g.id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let res = grant::Entity::update_many()
+            .col_expr(grant::Column::RevokedAt, Expr::value(at.0))
+            .filter(grant::Column::Id.is_in(ids))
+            .filter(grant::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        Ok(res.rows_affected)
+    }
+
     async fn find_refresh_token(
         &self,
         token_hash: &str,

@@ -1,12 +1,15 @@
 //! What follows a method's outcome, for form POSTs and polls alike: keep the login going,
-//! or finish it and issue the authorization code (RFC 6749 §4.1.2).
+//! or finish it, establish (or upgrade) the session, and issue the authorization code
+//! (RFC 6749 §4.1.2).
 
-use super::{LoginTransaction, Outcome};
+use super::{LoginTransaction, OfferedMethod, Outcome};
 use crate::error::AppError;
+use crate::session::{self, Current};
 use crate::state::AppState;
+use portvakt_core::authorize::AuthorizationRequest;
 use portvakt_core::grant::AuthorizationCode;
 use portvakt_core::ids::GrantId;
-use portvakt_core::random::new_token;
+use portvakt_core::session::{Session, SessionAuth};
 use portvakt_core::time::UnixTime;
 use std::time::Duration;
 
@@ -15,18 +18,26 @@ use std::time::Duration;
 pub enum Next {
     /// Back to the login page (the next step, or the same one with a message).
     Page,
-    /// To the client's redirect URI with a code, `state` and `iss`.
-    Client(String),
+    /// To the client's redirect URI with a code, `state` and `iss`, setting the session
+    /// cookie to its new key.
+    Client {
+        /// The redirect.
+        url: String,
+        /// `Set-Cookie` for the session.
+        cookie: String,
+    },
     /// The transaction ended meanwhile (finished elsewhere, or expired).
     Ended,
 }
 
-/// Applies `outcome` to `tx`. `acr` is the acr the active method satisfies.
+/// Applies `outcome` to `tx`. `prior` is the session the browser already has, if any:
+/// a login by the same user upgrades it (step-up), keeping its `sid` and clients.
 pub async fn apply(
     app: &AppState,
     tx: &mut LoginTransaction,
-    acr: &str,
+    offered: &OfferedMethod,
     outcome: Outcome,
+    prior: Option<Current>,
 ) -> Result<Next, AppError> {
     match outcome {
         Outcome::Continue(state) => {
@@ -52,32 +63,61 @@ pub async fn apply(
             if !tx.finish(app).await? {
                 return Ok(Next::Ended);
             }
-            let request = &tx.request;
-            let record = AuthorizationCode {
-                grant_id: GrantId::generate(),
-                client_id: request.client_id.clone(),
-                redirect_uri: request.redirect_uri.clone(),
-                code_challenge: request.code_challenge.clone(),
-                nonce: request.nonce.clone(),
-                account_id: user.account_id,
-                scope: request.scope.to_string(),
-                claims: request.claims.clone(),
-                acr: acr.to_owned(),
+            let level = app
+                .config
+                .settings
+                .methods
+                .get(&offered.method)
+                .map_or(1, |m| m.level());
+            let auth = SessionAuth {
+                method: offered.method.clone(),
+                acr: offered.acr.clone(),
                 amr: user.amr,
                 auth_time: UnixTime::now(),
-                sid: new_token(),
+                level,
             };
-            let ttl = Duration::from_secs(app.config.settings.tokens.code_ttl_secs);
-            let code = app.ephemeral.issue_code(&record, ttl).await?;
-            let mut params = vec![("code", code.as_str())];
-            if let Some(s) = request.state.as_deref() {
-                params.push(("state", s));
-            }
-            client_url(&request.redirect_uri, app.issuer(), &params)
-                .map(Next::Client)
-                .ok_or_else(|| AppError::Internal("registered redirect URI does not parse".into()))
+            let (key, session) =
+                session::establish(app, prior, user.account_id, auth, &tx.request.client_id)
+                    .await?;
+            let url = issue_code(app, &tx.request, &session, &offered.acr).await?;
+            Ok(Next::Client {
+                url,
+                cookie: session::set_cookie(app, &key),
+            })
         }
     }
+}
+
+/// Issues a code for `request` from `session`'s latest authentication, naming `acr`, and
+/// returns the redirect to the client.
+pub async fn issue_code(
+    app: &AppState,
+    request: &AuthorizationRequest,
+    session: &Session,
+    acr: &str,
+) -> Result<String, AppError> {
+    let record = AuthorizationCode {
+        grant_id: GrantId::generate(),
+        client_id: request.client_id.clone(),
+        redirect_uri: request.redirect_uri.clone(),
+        code_challenge: request.code_challenge.clone(),
+        nonce: request.nonce.clone(),
+        account_id: session.account_id.clone(),
+        scope: request.scope.to_string(),
+        claims: request.claims.clone(),
+        acr: acr.to_owned(),
+        amr: session.auth.amr.clone(),
+        auth_time: session.auth.auth_time,
+        sid: session.sid.clone(),
+    };
+    let ttl = Duration::from_secs(app.config.settings.tokens.code_ttl_secs);
+    let code = app.ephemeral.issue_code(&record, ttl).await?;
+    let mut params = vec![("code", code.as_str())];
+    if let Some(s) = request.state.as_deref() {
+        params.push(("state", s));
+    }
+    client_url(&request.redirect_uri, app.issuer(), &params)
+        .ok_or_else(|| AppError::Internal("registered redirect URI does not parse".into()))
 }
 
 /// `redirect_uri` with `params` added to its query, plus `iss` (RFC 9207 §2: in every

@@ -3,7 +3,10 @@
 use super::redirect::{error_to_client, see_other};
 use crate::error::AppError;
 use crate::login::LoginTransaction;
+use crate::login::complete;
+use crate::oidc::id_token_hint;
 use crate::security::{browser_cookie, browser_cookie_name, read_cookie};
+use crate::session;
 use crate::state::AppState;
 use crate::views::error_page;
 use axum::body::Bytes;
@@ -13,6 +16,8 @@ use axum::response::Response;
 use portvakt_core::authorize::{self, AuthorizeError, Prompt, UntrustedRequest, pick_language};
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
 use portvakt_core::random::new_token;
+use portvakt_core::session::{Reuse, reuse};
+use portvakt_core::time::UnixTime;
 
 /// `GET /authorize`.
 pub async fn get(
@@ -82,15 +87,56 @@ async fn handle(
             ));
         }
     };
-    if request.has_prompt(Prompt::None) {
-        // No single sign-on session exists yet, so no request can be answered silently
-        // (OIDC Core §3.1.2.6).
-        return Ok(error_to_client(
+    let fail = |code: ErrorCode, description: &'static str| {
+        error_to_client(
             &request.redirect_uri,
             issuer,
             request.state.as_deref(),
-            &OAuthError::new(ErrorCode::LoginRequired, "the user must sign in"),
+            &OAuthError::new(code, description),
+        )
+    };
+    let client = app
+        .config
+        .client(request.client_id.as_str())
+        .ok_or_else(|| AppError::Internal("validated client vanished".into()))?;
+    // Portvakt has no consent screen: registration is consent for first-party clients;
+    // for others, prompt=consent cannot be honoured (OIDC Core §3.1.2.6).
+    if request.has_prompt(Prompt::Consent) && !client.first_party {
+        return Ok(fail(
+            ErrorCode::ConsentRequired,
+            "this provider cannot ask for consent",
         ));
+    }
+    let hint = match request.id_token_hint.as_deref() {
+        None => None,
+        Some(token) => match id_token_hint::verify(app, token) {
+            Some(h) => Some(h),
+            None => {
+                return Ok(fail(
+                    ErrorCode::InvalidRequest,
+                    "id_token_hint is not an ID token issued here",
+                ));
+            }
+        },
+    };
+    // Single sign-on: a live session that satisfies the request answers it silently.
+    if let Some(mut current) = session::current(app, headers, Some(client)).await? {
+        let decision = reuse(
+            &current.session,
+            &request,
+            hint.as_ref().map(|h| &h.sub),
+            |acr| app.config.level_of(acr),
+            UnixTime::now(),
+        );
+        if let Reuse::Yes { acr } = decision {
+            session::used_by(app, &mut current, &client.client_id).await?;
+            let url = complete::issue_code(app, &request, &current.session, &acr).await?;
+            return Ok(see_other(&url));
+        }
+    }
+    if request.has_prompt(Prompt::None) {
+        // No session, or one that does not satisfy the request (OIDC Core §3.1.2.6).
+        return Ok(fail(ErrorCode::LoginRequired, "the user must sign in"));
     }
     let offered = app.methods.offered(&app.config, &request.acr_candidates);
     let Some(first) = offered.first() else {

@@ -8,13 +8,14 @@ use crate::i18n::{self, t};
 use crate::login::complete::{self, Next};
 use crate::login::{Form, LoginContext, LoginMethod, LoginTransaction, OfferedMethod};
 use crate::security::{browser_cookie_name, client_ip, is_same_origin_post, read_cookie};
+use crate::session;
 use crate::state::AppState;
 use crate::views::error_page;
 use crate::views::login::{LoginPage, Tab, render};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portvakt_core::config::ClientConfig;
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
@@ -46,6 +47,14 @@ impl ShowQuery {
             lang: first("lang"),
         }
     }
+}
+
+/// Adds a `Set-Cookie` to a response.
+pub fn with_cookie(mut res: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
 }
 
 fn expired(lang: &str) -> Response {
@@ -160,9 +169,10 @@ pub async fn show(
     let ctx = context(&app, &a, &headers, peer);
     let polled = a.method.poll(&ctx, a.tx.method_state.clone()).await?;
     if let Some(outcome) = polled {
-        let acr = a.offered.acr.clone();
-        match complete::apply(&app, &mut a.tx, &acr, outcome).await? {
-            Next::Client(url) => return Ok(see_other(&url)),
+        let prior = session::current(&app, &headers, Some(a.client)).await?;
+        let offered = a.offered.clone();
+        match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
+            Next::Client { url, cookie } => return Ok(with_cookie(see_other(&url), &cookie)),
             Next::Ended => return Ok(expired(&a.tx.lang)),
             Next::Page => {}
         }
@@ -258,11 +268,12 @@ pub async fn submit(
         .method
         .submit(&ctx, a.tx.method_state.clone(), &form)
         .await?;
-    let acr = a.offered.acr.clone();
+    let prior = session::current(&app, &headers, Some(a.client)).await?;
+    let offered = a.offered.clone();
     Ok(
-        match complete::apply(&app, &mut a.tx, &acr, outcome).await? {
+        match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
             Next::Page => see_other(&format!("/login/{}", a.tx.id)),
-            Next::Client(url) => see_other(&url),
+            Next::Client { url, cookie } => with_cookie(see_other(&url), &cookie),
             Next::Ended => expired(&a.tx.lang),
         },
     )
@@ -284,11 +295,16 @@ pub async fn poll(
     let Some(outcome) = a.method.poll(&ctx, a.tx.method_state.clone()).await? else {
         return Ok(Json(json!({ "status": "idle" })).into_response());
     };
-    let acr = a.offered.acr.clone();
-    let body = match complete::apply(&app, &mut a.tx, &acr, outcome).await? {
-        Next::Page => json!({ "status": "pending" }),
-        Next::Client(url) => json!({ "status": "done", "redirect": url }),
-        Next::Ended => json!({ "status": "ended" }),
-    };
-    Ok(Json(body).into_response())
+    let prior = session::current(&app, &headers, Some(a.client)).await?;
+    let offered = a.offered.clone();
+    Ok(
+        match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
+            Next::Page => Json(json!({ "status": "pending" })).into_response(),
+            Next::Client { url, cookie } => with_cookie(
+                Json(json!({ "status": "done", "redirect": url })).into_response(),
+                &cookie,
+            ),
+            Next::Ended => Json(json!({ "status": "ended" })).into_response(),
+        },
+    )
 }

@@ -5,7 +5,8 @@ mod demo;
 mod discovery;
 mod health;
 pub(crate) mod introspect;
-mod login;
+pub(crate) mod login;
+mod logout;
 mod redirect;
 mod revoke;
 mod token;
@@ -37,6 +38,8 @@ pub fn router(state: AppState) -> Router {
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login/{tx}", get(login::show).post(login::submit))
         .route("/login/{tx}/poll", get(login::poll))
+        .route("/logout", get(logout::get).post(logout::post))
+        .route("/logout/confirm", post(logout::confirm))
         .route("/token", post(token::token))
         .route("/userinfo", get(userinfo::get).post(userinfo::post))
         .route("/introspect", post(introspect::introspect))

@@ -4,3 +4,4 @@ pub mod demo;
 pub mod error_page;
 pub mod layout;
 pub mod login;
+pub mod logout;

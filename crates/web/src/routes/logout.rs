@@ -1,0 +1,185 @@
+//! RP-Initiated Logout 1.0: the `end_session_endpoint`, GET and POST.
+//!
+//! With a valid `id_token_hint` (signed by us; expired is fine) the logout is the
+//! client's: the session ends at once, and the browser goes to the
+//! `post_logout_redirect_uri` if it is exactly one the hint's client registered (with
+//! `state` and nothing else, S20), or sees "Du är utloggad". Anything else (no hint, a bad,
+//! unsigned or foreign-signed hint, an unregistered or altered URI) never redirects: the
+//! user is asked to confirm on our page (a CSRF-protected POST) and then sees the
+//! logged-out page (S21).
+
+use super::redirect::see_other;
+use crate::error::AppError;
+use crate::oidc::id_token_hint;
+use crate::routes::login::with_cookie;
+use crate::security::is_same_origin_post;
+use crate::session::{self, Current};
+use crate::state::AppState;
+use crate::views::{error_page, logout};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use portvakt_core::authorize::pick_language;
+use portvakt_core::random::{new_token, token_hash};
+use portvakt_core::secret::constant_time_eq;
+use std::time::Duration;
+
+/// `GET /logout`.
+pub async fn get(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    handle(&app, &headers, query.as_deref().unwrap_or("").as_bytes()).await
+}
+
+/// `POST /logout` (a form).
+pub async fn post(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    handle(&app, &headers, &body).await
+}
+
+fn first(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty())
+}
+
+/// Ends `current` (and the hint's session, if that is another one) with everything that
+/// follows: refresh tokens, back-channel notices, audit.
+async fn end_sessions(
+    app: &AppState,
+    current: Option<Current>,
+    hint_sid: Option<&str>,
+) -> Result<(), AppError> {
+    if let Some(c) = current
+        && let Some(s) = session::end(app, &c.key).await?
+    {
+        session::ended(app, &s).await?;
+    }
+    if let Some(sid) = hint_sid
+        && let Some(s) = session::end_by_sid(app, sid).await?
+    {
+        session::ended(app, &s).await?;
+    }
+    Ok(())
+}
+
+async fn handle(app: &AppState, headers: &HeaderMap, raw: &[u8]) -> Result<Response, AppError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw).into_owned().collect();
+    let lang = pick_language(first(&pairs, "ui_locales").as_deref());
+    let state = first(&pairs, "state");
+    let redirect = first(&pairs, "post_logout_redirect_uri");
+    let hint = first(&pairs, "id_token_hint").and_then(|t| id_token_hint::verify(app, &t));
+    // client_id, when sent with a hint, must name the hint's client (§2).
+    let hint =
+        hint.filter(|h| first(&pairs, "client_id").is_none_or(|c| c == h.client_id.as_str()));
+    let current = session::current(app, headers, None).await?;
+    // The redirect is trusted only with a valid hint and an exactly registered URI.
+    let target = match (&hint, &redirect) {
+        (Some(h), Some(uri)) => app
+            .config
+            .client(h.client_id.as_str())
+            .filter(|c| c.post_logout_redirect_uris.iter().any(|r| r.matches(uri)))
+            .map(|_| uri.clone()),
+        _ => None,
+    };
+    let hint_is_enough = hint.is_some() && (redirect.is_none() || target.is_some());
+    if !hint_is_enough {
+        if current.is_none() {
+            // Nothing to end here.
+            return Ok(with_cookie(
+                logout::done(&lang),
+                &session::clear_cookie(app),
+            ));
+        }
+        return confirm_page(app, current.as_ref(), &lang).await;
+    }
+    end_sessions(app, current, hint.as_ref().and_then(|h| h.sid.as_deref())).await?;
+    let res = match target {
+        Some(uri) => {
+            // §3: redirect with state, and nothing else (no iss: it is not an
+            // authorization response).
+            let mut url = url::Url::parse(&uri).map_err(|_| {
+                AppError::Internal("registered post-logout URI does not parse".into())
+            })?;
+            if let Some(s) = &state {
+                url.query_pairs_mut().append_pair("state", s);
+            }
+            see_other(url.as_str())
+        }
+        None => logout::done(&lang),
+    };
+    Ok(with_cookie(res, &session::clear_cookie(app)))
+}
+
+/// The confirmation form; its token is bound to this browser's session.
+async fn confirm_page(
+    app: &AppState,
+    current: Option<&Current>,
+    lang: &str,
+) -> Result<Response, AppError> {
+    let token = new_token();
+    let bound = current.map(|c| token_hash(&c.key)).unwrap_or_default();
+    app.ephemeral
+        .put_json(
+            &format!("logout-confirm:{}", token_hash(&token)),
+            &bound,
+            Duration::from_secs(600),
+        )
+        .await?;
+    Ok(logout::confirm(lang, &token))
+}
+
+/// `POST /logout/confirm`: the user confirmed.
+pub async fn confirm(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    if !is_same_origin_post(&headers, app.issuer()) {
+        return Ok(error_page::render_bilingual(
+            StatusCode::FORBIDDEN,
+            "error.csrf",
+            None,
+        ));
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let lang = pick_language(first(&pairs, "lang").as_deref());
+    let Some(token) = first(&pairs, "token") else {
+        return Ok(error_page::render(
+            StatusCode::FORBIDDEN,
+            &lang,
+            "error.csrf",
+            None,
+        ));
+    };
+    let bound = app
+        .ephemeral
+        .raw()
+        .take(&format!("logout-confirm:{}", token_hash(&token)))
+        .await?
+        .and_then(|b| serde_json::from_slice::<String>(&b).ok());
+    let Some(bound) = bound else {
+        return Ok(error_page::render(
+            StatusCode::FORBIDDEN,
+            &lang,
+            "error.csrf",
+            None,
+        ));
+    };
+    let current = session::current(&app, &headers, None).await?;
+    // The token belongs to the session it was shown to.
+    let current = current.filter(|c| constant_time_eq(&token_hash(&c.key), &bound));
+    end_sessions(&app, current, None).await?;
+    Ok(with_cookie(
+        logout::done(&lang),
+        &session::clear_cookie(&app),
+    ))
+}

@@ -1,0 +1,211 @@
+//! The single sign-on session: a secret cookie key naming a [`Session`] record in the
+//! ephemeral store (Redis in production), plus an index from the public `sid`, so any
+//! instance can find, extend or end it. The key changes at every login and step-up (S26).
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::http::HeaderMap;
+use portvakt_core::config::ClientConfig;
+use portvakt_core::ids::{AccountId, ClientId};
+use portvakt_core::random::{new_token, token_hash};
+use portvakt_core::session::{Session, SessionAuth};
+use portvakt_core::time::UnixTime;
+use std::time::Duration;
+
+/// The session cookie's name: `__Host-` on https, plain on development http.
+pub fn cookie_name(app: &AppState) -> &'static str {
+    if app.config.settings.is_plain_http() {
+        "portvakt-session"
+    } else {
+        "__Host-portvakt-session"
+    }
+}
+
+/// `Set-Cookie` for a session key (a browser-session cookie: it ends with the browser).
+pub fn set_cookie(app: &AppState, key: &str) -> String {
+    let secure = if app.config.settings.is_plain_http() {
+        ""
+    } else {
+        "; Secure"
+    };
+    format!(
+        "{}={key}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(app)
+    )
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_cookie(app: &AppState) -> String {
+    let secure = if app.config.settings.is_plain_http() {
+        ""
+    } else {
+        "; Secure"
+    };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        cookie_name(app)
+    )
+}
+
+fn record_key(key: &str) -> String {
+    format!("session:{}", token_hash(key))
+}
+
+fn sid_key(sid: &str) -> String {
+    format!("session-sid:{sid}")
+}
+
+/// The session a request carries, with its cookie key.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// The cookie's value.
+    pub key: String,
+    /// The record.
+    pub session: Session,
+}
+
+/// The request's session, if it has one that is alive for `client` (whose own timeouts
+/// may be shorter than the deployment's).
+pub async fn current(
+    app: &AppState,
+    headers: &HeaderMap,
+    client: Option<&ClientConfig>,
+) -> Result<Option<Current>, AppError> {
+    let Some(key) = crate::security::read_cookie(headers, cookie_name(app)) else {
+        return Ok(None);
+    };
+    let Some(session) = app.ephemeral.get_json::<Session>(&record_key(key)).await? else {
+        return Ok(None);
+    };
+    let timeouts = match client {
+        Some(c) => app.config.session_timeouts(c),
+        None => deployment_timeouts(app),
+    };
+    if !session.is_alive(UnixTime::now(), timeouts) {
+        return Ok(None);
+    }
+    Ok(Some(Current {
+        key: key.to_owned(),
+        session,
+    }))
+}
+
+fn deployment_timeouts(app: &AppState) -> portvakt_core::session::Timeouts {
+    let s = &app.config.settings.sessions;
+    portvakt_core::session::Timeouts {
+        idle: Duration::from_secs(s.idle_timeout_secs),
+        absolute: Duration::from_secs(s.absolute_timeout_secs),
+    }
+}
+
+/// How long the store keeps a record: until the idle or the absolute timeout.
+fn ttl(app: &AppState, session: &Session, now: UnixTime) -> Duration {
+    let t = deployment_timeouts(app);
+    let idle_end = session.last_seen.plus(t.idle);
+    let absolute_end = session.created_at.plus(t.absolute);
+    now.until(idle_end.min(absolute_end))
+        .max(Duration::from_secs(1))
+}
+
+async fn write(app: &AppState, key: &str, session: &Session) -> Result<(), AppError> {
+    let ttl = ttl(app, session, UnixTime::now());
+    app.ephemeral
+        .put_json(&record_key(key), session, ttl)
+        .await?;
+    app.ephemeral
+        .put_json(&sid_key(&session.sid), &token_hash(key), ttl)
+        .await?;
+    Ok(())
+}
+
+/// Records that the session signed in to `client` and that it was used now.
+pub async fn used_by(
+    app: &AppState,
+    current: &mut Current,
+    client: &ClientId,
+) -> Result<(), AppError> {
+    current.session.add_client(client);
+    current.session.last_seen = UnixTime::now();
+    write(app, &current.key, &current.session).await
+}
+
+/// After a successful login: the same session upgraded (same user: `sid` and clients
+/// kept, the new authentication recorded) or a new one, always under a new key (S26).
+/// Returns the new key, for the cookie.
+pub async fn establish(
+    app: &AppState,
+    prior: Option<Current>,
+    account_id: AccountId,
+    auth: SessionAuth,
+    client: &ClientId,
+) -> Result<(String, Session), AppError> {
+    let now = UnixTime::now();
+    let mut session = match prior {
+        Some(p) if p.session.account_id == account_id => {
+            app.ephemeral.raw().delete(&record_key(&p.key)).await?;
+            Session {
+                auth,
+                last_seen: now,
+                ..p.session
+            }
+        }
+        other => {
+            // Another user signs in in this browser: the old session ends here.
+            if let Some(p) = other
+                && let Some(old) = end(app, &p.key).await?
+            {
+                ended(app, &old).await?;
+            }
+            Session {
+                sid: new_token(),
+                account_id,
+                auth,
+                clients: Vec::new(),
+                created_at: now,
+                last_seen: now,
+            }
+        }
+    };
+    session.add_client(client);
+    let key = new_token();
+    write(app, &key, &session).await?;
+    Ok((key, session))
+}
+
+/// Ends the session with this cookie key; returns it if it existed.
+pub async fn end(app: &AppState, key: &str) -> Result<Option<Session>, AppError> {
+    let taken = app.ephemeral.raw().take(&record_key(key)).await?;
+    let Some(bytes) = taken else {
+        return Ok(None);
+    };
+    let session: Session = serde_json::from_slice(&bytes)
+        .map_err(|e| AppError::Internal(format!("stored session: {e}")))?;
+    app.ephemeral.raw().delete(&sid_key(&session.sid)).await?;
+    Ok(Some(session))
+}
+
+/// Ends the session with this public `sid` (logout from a device other than the one
+/// holding the cookie); returns it if it existed.
+pub async fn end_by_sid(app: &AppState, sid: &str) -> Result<Option<Session>, AppError> {
+    let Some(hash) = app.ephemeral.get_json::<String>(&sid_key(sid)).await? else {
+        return Ok(None);
+    };
+    let taken = app.ephemeral.raw().take(&format!("session:{hash}")).await?;
+    app.ephemeral.raw().delete(&sid_key(sid)).await?;
+    Ok(taken.and_then(|b| serde_json::from_slice(&b).ok()))
+}
+
+/// What follows the end of a session (S27): the refresh tokens issued in it die (except
+/// offline access), every client listening on the back channel is told, and it is audited.
+pub async fn ended(app: &AppState, session: &Session) -> Result<(), AppError> {
+    app.grants
+        .revoke_session_grants(&session.sid, UnixTime::now())
+        .await?;
+    crate::oidc::backchannel::notify(app, session);
+    app.audit(
+        portvakt_core::audit::AuditEvent::now(portvakt_core::audit::AuditKind::SessionEnded)
+            .account(&session.account_id),
+    )
+    .await;
+    Ok(())
+}

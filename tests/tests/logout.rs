@@ -1,0 +1,461 @@
+//! RP-Initiated Logout (every module of the conformance suite's logout plan) and
+//! Back-Channel Logout, driven by the `openidconnect` RP over real HTTP (S20, S21, S27).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use josekit::jws::HS256;
+use josekit::jwt::{self, JwtPayload};
+use openidconnect::{OAuth2TokenResponse, TokenResponse};
+use portvakt_core::audit::AuditKind;
+use portvakt_core::ports::AuditLog;
+use portvakt_tests::browser::{Browser, param};
+use portvakt_tests::rp::{REDIRECT, Rp};
+use portvakt_tests::server::{SECRET, Setup, TestServer};
+use portvakt_tests::{Backend, on_both_backends};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const LOGGED_OUT: &str = "https://rp.example/logged-out";
+
+struct Signed {
+    server: TestServer,
+    rp: Rp,
+    browser: Browser,
+    id_token: String,
+    refresh_token: String,
+}
+
+async fn signed_in_with(backend: Backend, setup: Setup) -> Signed {
+    let server = TestServer::start_with(backend, setup).await;
+    server.add_user("anna", "Losenord-1").await;
+    let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
+    let browser = Browser::new();
+    let flow = rp.start(&[], &[]);
+    let callback = browser
+        .sign_in(flow.url.as_str(), "anna", "Losenord-1")
+        .await;
+    let t = rp
+        .exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("exchange");
+    Signed {
+        id_token: t.id_token().expect("id").to_string(),
+        refresh_token: t.refresh_token().expect("refresh").secret().clone(),
+        server,
+        rp,
+        browser,
+    }
+}
+
+async fn signed_in(backend: Backend) -> Signed {
+    signed_in_with(backend, Setup::default()).await
+}
+
+impl Signed {
+    fn logout_url(&self, params: &[(&str, &str)]) -> String {
+        let mut url = url::Url::parse(&self.server.url("/logout")).expect("url");
+        url.query_pairs_mut().extend_pairs(params);
+        url.to_string()
+    }
+
+    async fn get(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        self.browser
+            .http
+            .get(self.logout_url(params))
+            .send()
+            .await
+            .expect("logout")
+    }
+
+    /// "Logged out" means a prompt=none request gets a login error (conformance plan).
+    async fn is_logged_in(&self) -> bool {
+        let flow = self.rp.start(&[], &[("prompt", "none")]);
+        let location = self.browser.authorize(flow.url.as_str()).await;
+        let url = url::Url::parse(&location).expect("callback");
+        match param(&url, "error").as_deref() {
+            None => true,
+            Some("login_required") => false,
+            Some(other) => panic!("unexpected {other}"),
+        }
+    }
+
+    /// Confirms on the confirmation page; returns the final page.
+    async fn confirm(&self, page: &str) -> reqwest::Response {
+        let marker = "name=\"token\" value=\"";
+        let start = page.find(marker).expect("confirmation form") + marker.len();
+        let token = &page[start..start + page[start..].find('"').expect("end")];
+        self.browser
+            .http
+            .post(self.server.url("/logout/confirm"))
+            .form(&[("token", token), ("lang", "sv")])
+            .send()
+            .await
+            .expect("confirm")
+    }
+}
+
+/// A page that asks to confirm, never a redirect.
+async fn expect_confirmation(s: &Signed, r: reqwest::Response) {
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("location").is_none(), "must not redirect");
+    let page = r.text().await.expect("html");
+    assert!(page.contains("Vill du logga ut"), "{page}");
+    assert!(
+        s.is_logged_in().await,
+        "nothing ends before the user confirms"
+    );
+    let done = s.confirm(&page).await;
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.expect("html").contains("Du är utloggad"));
+    assert!(!s.is_logged_in().await);
+}
+
+/// oidcc-rp-initiated-logout: redirect to the exact URI with state and nothing else;
+/// then logged out. Also: end_session_endpoint is advertised.
+async fn rp_initiated_logout(backend: Backend) {
+    let s = signed_in(backend).await;
+    let d: Value = reqwest::get(s.server.url("/.well-known/openid-configuration"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(d["end_session_endpoint"], s.server.url("/logout").as_str());
+    assert_eq!(d["backchannel_logout_supported"], true);
+    assert_eq!(d["backchannel_logout_session_supported"], true);
+    assert!(s.is_logged_in().await);
+    let r = s
+        .get(&[
+            ("id_token_hint", &s.id_token),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+            ("state", "st"),
+        ])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("{LOGGED_OUT}?state=st").as_str()
+    );
+    assert!(!s.is_logged_in().await);
+}
+
+/// oidcc-rp-initiated-logout-no-state.
+async fn no_state(backend: Backend) {
+    let s = signed_in(backend).await;
+    let r = s
+        .get(&[
+            ("id_token_hint", &s.id_token),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+        ])
+        .await;
+    assert_eq!(r.headers()["location"], LOGGED_OUT);
+    assert!(!s.is_logged_in().await);
+}
+
+/// oidcc-rp-initiated-logout-bad-post-logout-redirect-uri and -query-added (S20).
+async fn unregistered_or_altered_uri(backend: Backend) {
+    for uri in [
+        "https://rp.example/elsewhere",
+        "https://rp.example/logged-out?foo=bar",
+        "https://rp.example/logged-out/",
+    ] {
+        let s = signed_in(backend).await;
+        let r = s
+            .get(&[
+                ("id_token_hint", &s.id_token),
+                ("post_logout_redirect_uri", uri),
+                ("state", "st"),
+            ])
+            .await;
+        expect_confirmation(&s, r).await;
+    }
+}
+
+fn alg_none(token: &str) -> String {
+    let payload = token.split('.').nth(1).expect("payload");
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT"}).to_string());
+    format!("{header}.{payload}.")
+}
+
+/// oidcc-rp-initiated-logout-modified-id-token-hint (alg none) and -bad-id-token-hint
+/// (HS256 with the client secret, iss = client, aud = issuer): no redirect (S21).
+async fn bad_hints(backend: Backend) {
+    let s = signed_in(backend).await;
+    let r = s
+        .get(&[
+            ("id_token_hint", &alg_none(&s.id_token)),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+            ("state", "st"),
+        ])
+        .await;
+    expect_confirmation(&s, r).await;
+
+    let s = signed_in(backend).await;
+    let mut p = JwtPayload::new();
+    p.set_issuer("rp");
+    p.set_audience(vec![s.server.issuer.as_str()]);
+    p.set_subject("anyone");
+    let signer = HS256.signer_from_bytes(SECRET.as_bytes()).expect("hmac");
+    let forged =
+        jwt::encode_with_signer(&p, &josekit::jws::JwsHeader::new(), &signer).expect("sign");
+    let r = s
+        .get(&[
+            ("id_token_hint", &forged),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+            ("state", "st"),
+        ])
+        .await;
+    expect_confirmation(&s, r).await;
+}
+
+/// oidcc-rp-initiated-logout-no-id-token-hint: the client cannot be identified.
+async fn no_hint(backend: Backend) {
+    let s = signed_in(backend).await;
+    let r = s
+        .get(&[("post_logout_redirect_uri", LOGGED_OUT), ("state", "st")])
+        .await;
+    expect_confirmation(&s, r).await;
+}
+
+/// oidcc-rp-initiated-logout-no-post-logout-redirect-uri: logged out, and told so.
+async fn no_redirect_uri(backend: Backend) {
+    let s = signed_in(backend).await;
+    let r = s
+        .get(&[("id_token_hint", &s.id_token), ("state", "st")])
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.expect("html").contains("Du är utloggad"));
+    assert!(!s.is_logged_in().await);
+}
+
+/// oidcc-rp-initiated-logout-only-state and -no-params; POST works like GET.
+async fn only_state_no_params_and_post(backend: Backend) {
+    let s = signed_in(backend).await;
+    let r = s.get(&[("state", "st")]).await;
+    expect_confirmation(&s, r).await;
+    let s = signed_in(backend).await;
+    let r = s.get(&[]).await;
+    expect_confirmation(&s, r).await;
+    let s = signed_in(backend).await;
+    let r = s
+        .browser
+        .http
+        .post(s.server.url("/logout"))
+        .form(&[
+            ("id_token_hint", s.id_token.as_str()),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.headers()["location"], LOGGED_OUT);
+    assert!(!s.is_logged_in().await);
+    // An expired hint still identifies (the spec asks only for the signature).
+    // Here: a hint from a session that is already gone still redirects.
+    let r = s
+        .get(&[
+            ("id_token_hint", &s.id_token),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+        ])
+        .await;
+    assert_eq!(r.status(), 303);
+    // A forged confirmation is refused.
+    let r = s
+        .browser
+        .http
+        .post(s.server.url("/logout/confirm"))
+        .form(&[("token", "forged")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+}
+
+/// Logout revokes the session's refresh tokens, unless the client holds offline_access.
+async fn logout_revokes_refresh_tokens(backend: Backend) {
+    let s = signed_in(backend).await;
+    let flow = s.rp.start(&["offline_access"], &[]);
+    let location = s.browser.authorize(flow.url.as_str()).await;
+    let callback = url::Url::parse(&location).expect("sso callback");
+    let offline =
+        s.rp.exchange(&param(&callback, "code").expect("code"), flow.verifier)
+            .await
+            .expect("exchange");
+    let offline_rt = offline.refresh_token().expect("refresh").secret().clone();
+    s.get(&[
+        ("id_token_hint", &s.id_token),
+        ("post_logout_redirect_uri", LOGGED_OUT),
+    ])
+    .await;
+    let refresh = |rt: String| {
+        let http = reqwest::Client::new();
+        let url = s.server.url("/token");
+        async move {
+            http.post(url)
+                .basic_auth("rp", Some(SECRET))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", rt.as_str()),
+                ])
+                .send()
+                .await
+                .expect("refresh")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        refresh(s.refresh_token.clone()).await,
+        400,
+        "the session's refresh token is revoked"
+    );
+    assert_eq!(
+        refresh(offline_rt).await,
+        200,
+        "offline access survives logout"
+    );
+}
+
+/// Back-Channel Logout: every client of the session with a back-channel URI receives a
+/// logout token that verifies against the JWKS; a client that cannot be reached is
+/// retried and recorded, and the user's logout does not wait for it.
+async fn back_channel(backend: Backend) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let app = axum::Router::new().route(
+        "/bcl",
+        axum::routing::post(
+            move |form: axum::extract::Form<std::collections::HashMap<String, String>>| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send(form.get("logout_token").cloned().unwrap_or_default());
+                    axum::http::StatusCode::OK
+                }
+            },
+        ),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut setup = Setup::default();
+    let rp = setup
+        .clients
+        .iter_mut()
+        .find(|(n, _)| n == "rp.toml")
+        .expect("rp");
+    rp.1.push_str(&format!(
+        "backchannel_logout_uri = \"http://127.0.0.1:{port}/bcl\"\n"
+    ));
+    let dead = setup
+        .clients
+        .iter_mut()
+        .find(|(n, _)| n == "rp2.toml")
+        .expect("rp2");
+    dead.1
+        .push_str("backchannel_logout_uri = \"http://127.0.0.1:9/unreachable\"\n");
+    let s = signed_in_with(backend, setup).await;
+    // The session also signs in to rp2, whose back channel is down.
+    let rp2 = Rp::discover(&s.server.issuer, "rp2", Some(SECRET))
+        .await
+        .with_post_auth();
+    let flow = rp2.start(&[], &[]);
+    assert!(
+        s.browser
+            .authorize(flow.url.as_str())
+            .await
+            .starts_with(REDIRECT)
+    );
+    let started = std::time::Instant::now();
+    let r = s
+        .get(&[
+            ("id_token_hint", &s.id_token),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+        ])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the user does not wait for back channels"
+    );
+    let token = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a logout token arrives")
+        .expect("token");
+    // Verify it against the published keys.
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().expect("h"))
+            .expect("b64"),
+    )
+    .expect("json");
+    assert_eq!(header["typ"], "logout+jwt");
+    let jwks: Value = reqwest::get(s.server.url("/jwks.json"))
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("json");
+    let key = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("kid published");
+    let jwk = josekit::jwk::Jwk::from_map(key.as_object().expect("obj").clone()).expect("jwk");
+    let verifier = josekit::jws::RS256
+        .verifier_from_jwk(&jwk)
+        .expect("verifier");
+    let (claims, _) = jwt::decode_with_verifier(&token, &verifier).expect("signature verifies");
+    let id: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(s.id_token.split('.').nth(1).expect("p"))
+            .expect("b64"),
+    )
+    .expect("json");
+    assert_eq!(claims.issuer(), Some(s.server.issuer.as_str()));
+    assert_eq!(claims.audience(), Some(vec!["rp"]));
+    assert_eq!(claims.claim("sid"), id.get("sid"));
+    assert_eq!(claims.claim("sub"), id.get("sub"));
+    assert!(
+        claims
+            .claim("events")
+            .and_then(|e| e.get("http://schemas.openid.net/event/backchannel-logout"))
+            .is_some()
+    );
+    assert!(
+        claims.claim("nonce").is_none(),
+        "a logout token never has a nonce"
+    );
+    assert!(claims.jwt_id().is_some() && claims.issued_at().is_some());
+    // The unreachable client: retried, then recorded.
+    let mut recorded = false;
+    for _ in 0..40 {
+        let events = s.server.sql.recent(20).await.expect("audit");
+        if events.iter().any(|e| {
+            e.kind == AuditKind::BackchannelLogoutFailed
+                && e.client_id.as_ref().map(|c| c.as_str()) == Some("rp2")
+        }) {
+            recorded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(recorded, "a failed back-channel delivery is audited");
+    let events = s.server.sql.recent(20).await.expect("audit");
+    assert!(events.iter().any(|e| e.kind == AuditKind::SessionEnded));
+}
+
+on_both_backends!(
+    rp_initiated_logout,
+    no_state,
+    unregistered_or_altered_uri,
+    bad_hints,
+    no_hint,
+    no_redirect_uri,
+    only_state_no_params_and_post,
+    logout_revokes_refresh_tokens,
+    back_channel,
+);
