@@ -177,19 +177,24 @@ impl TestServer {
 
     /// Adds an account shaped by `f`, with `password`.
     pub async fn add_account(&self, f: impl FnOnce(&mut Account), password: &str) -> Account {
-        let hasher = PasswordHasher::new(&self.config.settings.login).expect("hasher");
-        let mut a = Account::new(UnixTime::now());
-        a.name = Some("Test Testsson".into());
-        a.given_name = Some("Test".into());
-        a.family_name = Some("Testsson".into());
-        a.email = Some("test@example.se".into());
-        a.email_verified = true;
-        a.phone = Some("+46701234567".into());
-        f(&mut a);
-        a.password_hash = Some(hasher.hash(&Secret::new(password)).await.expect("hash"));
-        self.sql.insert_account(&a).await.expect("insert account");
-        a
+        seed_account(&self.sql, f, password).await
     }
+}
+
+/// Inserts a test account (a name, an e-mail, a mobile) shaped by `f`, with `password`.
+pub async fn seed_account(sql: &SqlStore, f: impl FnOnce(&mut Account), password: &str) -> Account {
+    let hasher = PasswordHasher::new(&Default::default()).expect("hasher");
+    let mut a = Account::new(UnixTime::now());
+    a.name = Some("Test Testsson".into());
+    a.given_name = Some("Test".into());
+    a.family_name = Some("Testsson".into());
+    a.email = Some("test@example.se".into());
+    a.email_verified = true;
+    a.phone = Some("+46701234567".into());
+    f(&mut a);
+    a.password_hash = Some(hasher.hash(&Secret::new(password)).await.expect("hash"));
+    sql.insert_account(&a).await.expect("insert account");
+    a
 }
 
 fn write_config(

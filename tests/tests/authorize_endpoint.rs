@@ -268,6 +268,8 @@ async fn acr_routing_and_claims(backend: Backend) {
     );
 
     // Switching tab to the password method satisfies the password acr.
+    // A fresh browser: a session would answer without the login page.
+    let browser = Browser::new();
     let flow = rp.start(
         &[],
         &[(
@@ -300,6 +302,8 @@ async fn acr_routing_and_claims(backend: Backend) {
     );
 
     // oidcc-claims-essential and an essential acr that can be met; email via claims
+    // A fresh browser: a session would answer without the login page.
+    let browser = Browser::new();
     // lands in the ID token.
     let claims_param = r#"{"id_token":{"acr":{"essential":true,"value":"urn:portvakt:acr:password"},"email":null},"userinfo":{"name":{"essential":true}}}"#;
     let flow = rp.start(&[], &[("claims", claims_param)]);
@@ -336,6 +340,8 @@ async fn acr_routing_and_claims(backend: Backend) {
     );
 
     // oidcc-ensure-request-with-acr-values-succeeds with values the client does not use:
+    // A fresh browser: a session would answer without the login page.
+    let browser = Browser::new();
     // the request still succeeds with the client's default.
     let flow = rp.start(&[], &[("acr_values", "1 2")]);
     let callback = browser

@@ -232,7 +232,22 @@ branding = { color = "#c8102e" }
              &scope=openid&state=st8&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
             server.issuer
         );
+        // The browser already has a session: single sign-on answers without a page.
         browser.goto(&authorize).await.expect("authorize");
+        wait_for(&browser, "//h1[. = 'callback received']").await;
+        let sso = browser.current_url().await.expect("url");
+        assert_eq!(
+            sso.port(),
+            Some(rp_port),
+            "single sign-on went straight to the RP"
+        );
+        assert!(sso.query_pairs().any(|(k, _)| k == "code"));
+        // prompt=login: the login page, a POST, and then a 303 to the other origin.
+        browser
+            .goto(&format!("{authorize}&prompt=login"))
+            .await
+            .expect("authorize");
+        wait_for(&browser, "//input[@id='username']").await;
         let png = browser.screenshot().await.expect("screenshot");
         std::fs::write(std::env::temp_dir().join("portvakt-login-page.png"), png)
             .expect("save screenshot");

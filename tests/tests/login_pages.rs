@@ -341,6 +341,8 @@ async fn throttling(backend: Backend) {
         location.contains("code="),
         "another identifier is unaffected"
     );
+    // A fresh browser: bertil's session would answer without the login page.
+    let browser = Browser::new();
     let page = browser.open_login(rp.start(&[], &[]).url.as_str()).await;
     let poll: serde_json::Value = browser
         .http

@@ -21,6 +21,12 @@ pub enum RedirectUriError {
     /// Plain http is only for loopback addresses (RFC 8252 §7.3, S2).
     #[error("http is allowed only for loopback hosts (localhost, 127.0.0.1, [::1])")]
     InsecureHttp,
+    /// Only https, loopback http, and native apps' private-use schemes (RFC 8252 §7.1:
+    /// reverse domain names such as `se.example.app:/cb`) can be redirect targets.
+    #[error(
+        "use https, http on a loopback host, or a reverse-domain app scheme (se.example.app:/cb)"
+    )]
+    Scheme,
 }
 
 impl RedirectUri {
@@ -30,8 +36,14 @@ impl RedirectUri {
         if url.fragment().is_some() || raw.contains('#') {
             return Err(RedirectUriError::Fragment);
         }
-        if url.scheme() == "http" && !is_loopback(&url) {
-            return Err(RedirectUriError::InsecureHttp);
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => return Err(RedirectUriError::InsecureHttp),
+            // A private-use scheme is a reverse domain name, so it has a dot; that also
+            // keeps out javascript:, data:, file: and the like.
+            other if other.contains('.') => {}
+            _ => return Err(RedirectUriError::Scheme),
         }
         Ok(RedirectUri(raw.to_owned()))
     }
@@ -94,6 +106,22 @@ mod tests {
         assert_eq!(
             RedirectUri::parse("/relative"),
             Err(RedirectUriError::NotAbsolute)
+        );
+        for bad in [
+            "javascript:alert(1)//",
+            "data:text/html,hi",
+            "file:///etc/passwd",
+            "ftp://rp.example/cb",
+        ] {
+            assert_eq!(
+                RedirectUri::parse(bad),
+                Err(RedirectUriError::Scheme),
+                "{bad}"
+            );
+        }
+        assert!(
+            RedirectUri::parse("se.example.app:/callback").is_ok(),
+            "native app (RFC 8252)"
         );
     }
 }

@@ -6,11 +6,13 @@
 
 use anyhow::{Context, bail};
 use portvakt_core::account::Account;
+use portvakt_core::config::PasswordIdentifier;
 use portvakt_core::identity::{OrgNumber, Personnummer};
 use portvakt_core::ports::{AccountRepo, StoreError};
 use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use portvakt_web::hashing::PasswordHasher;
+use portvakt_web::login::normalize;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -44,8 +46,28 @@ fn present(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn truthy(v: Option<String>) -> bool {
-    matches!(present(v).as_deref(), Some("true" | "1" | "yes" | "ja"))
+/// The known columns; any other is an error (a misspelt column would be lost silently).
+const COLUMNS: [&str; 12] = [
+    "username",
+    "password",
+    "name",
+    "given_name",
+    "family_name",
+    "email",
+    "email_verified",
+    "phone",
+    "phone_verified",
+    "personnummer",
+    "customer_number",
+    "org_number",
+];
+
+fn flag(v: Option<String>, line: usize, column: &str) -> anyhow::Result<bool> {
+    match present(v).map(|s| s.to_lowercase()).as_deref() {
+        None | Some("false" | "0" | "no" | "nej") => Ok(false),
+        Some("true" | "1" | "yes" | "ja") => Ok(true),
+        Some(other) => bail!("line {line}: {column} must be true or false, not {other:?}"),
+    }
 }
 
 /// Today's date for personnummer century resolution.
@@ -68,8 +90,9 @@ pub fn today() -> (u32, u32, u32) {
 /// Builds an account from a row (without its password).
 fn account_from(row: &mut Row, line: usize) -> anyhow::Result<Account> {
     let mut a = Account::new(UnixTime::now());
-    a.username = present(row.username.take());
-    a.customer_number = present(row.customer_number.take());
+    a.username = present(row.username.take()).map(|u| normalize(PasswordIdentifier::Username, &u));
+    a.customer_number = present(row.customer_number.take())
+        .map(|c| normalize(PasswordIdentifier::CustomerNumber, &c));
     a.personnummer = present(row.personnummer.take())
         .map(|p| Personnummer::parse(&p, today()))
         .transpose()
@@ -89,9 +112,11 @@ fn account_from(row: &mut Row, line: usize) -> anyhow::Result<Account> {
     a.given_name = present(row.given_name.take());
     a.family_name = present(row.family_name.take());
     a.email = present(row.email.take());
-    a.email_verified = truthy(row.email_verified.take());
+    a.email_verified =
+        flag(row.email_verified.take(), line, "email_verified")? && a.email.is_some();
     a.phone = present(row.phone.take());
-    a.phone_verified = truthy(row.phone_verified.take());
+    a.phone_verified =
+        flag(row.phone_verified.take(), line, "phone_verified")? && a.phone.is_some();
     Ok(a)
 }
 
@@ -102,10 +127,34 @@ pub async fn import(
     repo: &dyn AccountRepo,
     hasher: &PasswordHasher,
 ) -> anyhow::Result<ImportReport> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    // Swedish spreadsheets save CSV with semicolons.
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.contains(';') && !first_line.contains(',') {
+        b';'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("reading {}", path.display()))?;
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let unknown: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: header row", path.display()))?
+        .iter()
+        .filter(|h| !COLUMNS.contains(h))
+        .map(str::to_owned)
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "{}: unknown column(s) {}; the columns are {}",
+            path.display(),
+            unknown.join(", "),
+            COLUMNS.join(", ")
+        );
+    }
     let mut rows = Vec::new();
     for (i, row) in reader.deserialize::<Row>().enumerate() {
         let line = i + 2;

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use portvakt::accounts_csv;
 use portvakt::database_url;
 use portvakt_core::account::Account;
-use portvakt_core::config::{self, Config};
+use portvakt_core::config::{self, Config, PasswordIdentifier};
 use portvakt_core::identity::OrgNumber;
 use portvakt_core::ids::AccountId;
 use portvakt_core::ports::{AccountRepo, AuditLog, KeyRepo};
@@ -14,6 +14,7 @@ use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use portvakt_store::SqlStore;
 use portvakt_web::hashing::PasswordHasher;
+use portvakt_web::login::normalize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,6 +85,17 @@ enum UsersCommand {
         #[arg(long, default_value_t = 0)]
         offset: u64,
     },
+    /// Set (or reset) an account's password: from stdin, or generated and shown once.
+    SetPassword {
+        /// Id, username or customer number.
+        who: String,
+        /// Read the password from stdin (one line).
+        #[arg(long, conflicts_with = "generate_password")]
+        password_stdin: bool,
+        /// Generate a password and print it once.
+        #[arg(long)]
+        generate_password: bool,
+    },
     /// Show one account by id, username or customer number.
     Show {
         /// Id, username or customer number.
@@ -124,7 +136,11 @@ fn init_logging() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("PORTVAKT_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour only on a terminal: log files and journald get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     if json {
         builder.json().init();
     } else {
@@ -279,6 +295,43 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The minimum length of a password set from the command line.
+const MIN_PASSWORD: usize = 8;
+
+/// A password from stdin or generated; `None` when neither was asked for.
+fn new_password(from_stdin: bool, generate: bool) -> anyhow::Result<Option<String>> {
+    if generate {
+        return Ok(Some(random_token(12)));
+    }
+    if !from_stdin {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_owned();
+    anyhow::ensure!(
+        pw.chars().count() >= MIN_PASSWORD,
+        "the password must have at least {MIN_PASSWORD} characters"
+    );
+    Ok(Some(pw))
+}
+
+/// An account by id, username or customer number.
+async fn find_account(sql: &SqlStore, who: &str) -> anyhow::Result<Account> {
+    if let Some(a) = sql.find_account(&AccountId(who.to_owned())).await? {
+        return Ok(a);
+    }
+    if let Some(a) = sql
+        .find_by_username(&normalize(PasswordIdentifier::Username, who))
+        .await?
+    {
+        return Ok(a);
+    }
+    sql.find_by_customer_number(&normalize(PasswordIdentifier::CustomerNumber, who))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no account {who}"))
+}
+
 fn masked(a: &Account) -> String {
     a.personnummer
         .as_ref()
@@ -292,8 +345,12 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
     match command {
         UsersCommand::Add(u) => {
             let mut a = Account::new(UnixTime::now());
-            a.username = u.username;
-            a.customer_number = u.customer_number;
+            a.username = u
+                .username
+                .map(|x| normalize(PasswordIdentifier::Username, &x));
+            a.customer_number = u
+                .customer_number
+                .map(|x| normalize(PasswordIdentifier::CustomerNumber, &x));
             a.org_number = u
                 .org_number
                 .map(|o| OrgNumber::parse(&o))
@@ -313,22 +370,19 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             a.family_name = u.family_name;
             a.email = u.email;
             a.phone = u.phone;
-            let mut generated = None;
-            if u.password_stdin {
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line)?;
-                let pw = line.trim_end_matches(['\n', '\r']);
-                anyhow::ensure!(!pw.is_empty(), "empty password on stdin");
-                a.password_hash = Some(hasher.hash(&Secret::new(pw)).await?);
-            } else if u.generate_password {
-                let pw = random_token(12);
+            let password = new_password(u.password_stdin, u.generate_password)?;
+            if let Some(pw) = &password {
                 a.password_hash = Some(hasher.hash(&Secret::new(pw.clone())).await?);
-                generated = Some(pw);
             }
             sql.insert_account(&a).await?;
             println!("created account {}", a.id);
-            if let Some(pw) = generated {
-                println!("password (shown once): {pw}");
+            match (password, u.generate_password) {
+                (Some(pw), true) => println!("password (shown once): {pw}"),
+                (None, _) => eprintln!(
+                    "note: the account has no password and cannot sign in with one; set it with `portvakt users set-password {}`",
+                    a.id
+                ),
+                _ => {}
             }
         }
         UsersCommand::Import { file } => {
@@ -352,17 +406,24 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
                 );
             }
         }
+        UsersCommand::SetPassword {
+            who,
+            password_stdin,
+            generate_password,
+        } => {
+            let a = find_account(&sql, &who).await?;
+            let Some(pw) = new_password(password_stdin, generate_password)? else {
+                bail!("give --password-stdin or --generate-password");
+            };
+            let hash = hasher.hash(&Secret::new(pw.clone())).await?;
+            sql.set_password(&a.id, &hash, UnixTime::now()).await?;
+            println!("password set for account {}", a.id);
+            if generate_password {
+                println!("password (shown once): {pw}");
+            }
+        }
         UsersCommand::Show { who } => {
-            let found = match sql.find_account(&AccountId(who.clone())).await? {
-                Some(a) => Some(a),
-                None => match sql.find_by_username(&who).await? {
-                    Some(a) => Some(a),
-                    None => sql.find_by_customer_number(&who).await?,
-                },
-            };
-            let Some(a) = found else {
-                bail!("no account {who}");
-            };
+            let a = find_account(&sql, &who).await?;
             println!("id:              {}", a.id);
             println!(
                 "username:        {}",

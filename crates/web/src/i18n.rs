@@ -99,6 +99,10 @@ const SV: &[(&str, &str)] = &[
         "Den här sidan finns bara i utvecklingsläget. Den spelar en förlitande part (RP): välj en tjänst, logga in med ett demokonto och se ID-token och userinfo.",
     ),
     ("demo.sign_in", "Logga in"),
+    (
+        "demo.no_clients",
+        "Ingen klient har den här serverns /demo/callback bland sina redirect_uris. Lägg till <issuer>/demo/callback i en klientfil under config/clients/ (utfärdaren ändras när porten ändras).",
+    ),
     ("demo.accounts", "Demokonton"),
     ("demo.result", "Inloggad"),
     ("demo.id_token", "ID-token (avkodad)"),
@@ -205,6 +209,10 @@ const EN: &[(&str, &str)] = &[
         "This page exists only in the development profile. It plays a relying party (RP): pick a service, sign in with a demo account, and see the ID token and userinfo.",
     ),
     ("demo.sign_in", "Sign in"),
+    (
+        "demo.no_clients",
+        "No client lists this server's /demo/callback among its redirect_uris. Add <issuer>/demo/callback to a client file under config/clients/ (the issuer changes when the port does).",
+    ),
     ("demo.accounts", "Demo accounts"),
     ("demo.result", "Signed in"),
     ("demo.id_token", "ID token (decoded)"),

@@ -85,7 +85,12 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
     let figment = Figment::from(Toml::file(path)).merge(
         Env::prefixed("PORTVAKT_")
             // Variables the binary reads itself are not configuration keys.
-            .filter(|k| !matches!(k.as_str(), "config" | "log" | "log_format"))
+            .filter(|k| {
+                !matches!(
+                    k.as_str().to_ascii_lowercase().as_str(),
+                    "config" | "log" | "log_format"
+                )
+            })
             .split("__"),
     );
     let mut settings: Settings = figment.extract().map_err(|e| figment_errors(e, path))?;
@@ -360,6 +365,14 @@ fn validate_client(
     }
     if !raw.scopes.iter().any(|s| s == "openid") {
         p.add(file, "scopes", "must include openid");
+    }
+    let known = crate::claims::supported_scopes();
+    for scope in raw.scopes.iter().filter(|s| !known.contains(s)) {
+        p.add(
+            file,
+            "scopes",
+            format!("{scope} is not a scope Portvakt knows (see scopes_supported in discovery)"),
+        );
     }
     for (key, alg) in [
         (

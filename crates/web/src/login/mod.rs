@@ -13,7 +13,7 @@ mod password;
 pub mod throttle;
 pub mod transaction;
 
-pub use password::PasswordMethod;
+pub use password::{PasswordMethod, normalize};
 pub use transaction::{LoginTransaction, OfferedMethod};
 
 use crate::error::AppError;

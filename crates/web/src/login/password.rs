@@ -30,6 +30,18 @@ impl PasswordMethod {
     }
 }
 
+/// How an identifier is stored and looked up: usernames in lower case (phones capitalise
+/// the first letter), customer numbers without the spaces and dashes people type.
+pub fn normalize(kind: PasswordIdentifier, typed: &str) -> String {
+    match kind {
+        PasswordIdentifier::Username => typed.trim().to_lowercase(),
+        PasswordIdentifier::CustomerNumber => typed
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect(),
+    }
+}
+
 fn remembered(state: &Value) -> String {
     state
         .get("identifier")
@@ -90,9 +102,11 @@ impl LoginMethod for PasswordMethod {
         _state: Value,
         form: &Form,
     ) -> Result<Outcome, AppError> {
-        let identifier = form.get("username").map(|s| s.trim()).unwrap_or("");
+        let typed = form.get("username").map(|s| s.trim()).unwrap_or("");
+        let identifier = normalize(self.identifier, typed);
+        let identifier = identifier.as_str();
         let password = Secret::new(form.get("password").cloned().unwrap_or_default());
-        let keep = json!({ "identifier": identifier });
+        let keep = json!({ "identifier": typed });
         if identifier.is_empty() || password.expose().is_empty() {
             return Ok(Outcome::Failed {
                 state: keep,

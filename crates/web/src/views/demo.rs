@@ -30,6 +30,9 @@ pub fn index(clients: &[(String, String)], accounts: &[(String, String, String)]
         html! {
             h1 { (t(l, "demo.title")) }
             p class="note" { (t(l, "demo.intro")) }
+            @if clients.is_empty() {
+                p class="error" { (t(l, "demo.no_clients")) }
+            }
             ul {
                 @for (id, name) in clients {
                     li { a href=(format!("/demo/start?client={id}")) { (t(l, "demo.sign_in")) " – " (name) } " (" code { (id) } ")" }

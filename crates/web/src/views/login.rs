@@ -98,6 +98,8 @@ pub fn render(page: LoginPage<'_>) -> Response {
                     input type=(ty) id=(field.name) name=(field.name)
                         autocomplete=(field.autocomplete)
                         inputmode=[mode]
+                        autocapitalize=[(field.kind != FieldKind::Password).then_some("none")]
+                        spellcheck=[(field.kind != FieldKind::Password).then_some("false")]
                         value=(field.value)
                         autofocus[i == first_field]
                         aria-describedby=[error.map(|_| "form-error")]
