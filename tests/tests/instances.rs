@@ -161,6 +161,9 @@ async fn one_login_across_two_processes() {
         .await
         .expect("exchange");
     let id_token = tokens.id_token().expect("id").to_string();
+    let session_key = browser
+        .cookie(&issuer, "portvakt-session")
+        .expect("session cookie");
 
     // Single sign-on on the second instance.
     let sso = rp.start(&[], &[("prompt", "none")]);
@@ -188,10 +191,15 @@ async fn one_login_across_two_processes() {
         .expect("logout");
     assert_eq!(r.headers()["location"], "https://rp.example/out");
 
-    // Gone on both, even for a browser that still holds the old session cookie.
+    // Gone on both, even for a browser that still presents the old session cookie.
+    let replay = Browser::new();
+    replay.jar.add_cookie_str(
+        &format!("portvakt-session={session_key}; Path=/"),
+        &issuer.parse().expect("url"),
+    );
     for port in [a, b] {
         let flow = rp.start(&[], &[("prompt", "none")]);
-        let location = browser.authorize(&on(flow.url.as_str(), port)).await;
+        let location = replay.authorize(&on(flow.url.as_str(), port)).await;
         let url = url::Url::parse(&location).expect("callback");
         assert_eq!(
             param(&url, "error").as_deref(),

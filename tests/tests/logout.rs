@@ -23,6 +23,9 @@ struct Signed {
     browser: Browser,
     id_token: String,
     refresh_token: String,
+    /// The session cookie right after sign-in, to replay after logout: the browser
+    /// drops a cleared cookie, so only a replay shows the server ended the session.
+    session_key: String,
 }
 
 async fn signed_in_with(backend: Backend, setup: Setup) -> Signed {
@@ -39,6 +42,9 @@ async fn signed_in_with(backend: Backend, setup: Setup) -> Signed {
         .await
         .expect("exchange");
     Signed {
+        session_key: browser
+            .cookie(&server.issuer, "portvakt-session")
+            .expect("session cookie"),
         id_token: t.id_token().expect("id").to_string(),
         refresh_token: t.refresh_token().expect("refresh").secret().clone(),
         server,
@@ -67,10 +73,16 @@ impl Signed {
             .expect("logout")
     }
 
-    /// "Logged out" means a prompt=none request gets a login error (conformance plan).
+    /// "Logged out" means a prompt=none request gets a login error (conformance plan),
+    /// even from a browser that still presents the session cookie (S27).
     async fn is_logged_in(&self) -> bool {
+        let replay = Browser::new();
+        replay.jar.add_cookie_str(
+            &format!("portvakt-session={}; Path=/", self.session_key),
+            &self.server.issuer.parse().expect("url"),
+        );
         let flow = self.rp.start(&[], &[("prompt", "none")]);
-        let location = self.browser.authorize(flow.url.as_str()).await;
+        let location = replay.authorize(flow.url.as_str()).await;
         let url = url::Url::parse(&location).expect("callback");
         match param(&url, "error").as_deref() {
             None => true,
@@ -250,8 +262,7 @@ async fn only_state_no_params_and_post(backend: Backend) {
         .expect("post");
     assert_eq!(r.headers()["location"], LOGGED_OUT);
     assert!(!s.is_logged_in().await);
-    // An expired hint still identifies (the spec asks only for the signature).
-    // Here: a hint from a session that is already gone still redirects.
+    // A hint from a session that is already gone still redirects.
     let r = s
         .get(&[
             ("id_token_hint", &s.id_token),
@@ -325,12 +336,19 @@ async fn back_channel(backend: Backend) {
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
     let app = axum::Router::new().route(
         "/bcl",
         axum::routing::post(
             move |form: axum::extract::Form<std::collections::HashMap<String, String>>| {
                 let tx = tx.clone();
+                let counter = counter.clone();
                 async move {
+                    // Fails twice: a delivery must be retried.
+                    if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
+                        return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                    }
                     let _ = tx.send(form.get("logout_token").cloned().unwrap_or_default());
                     axum::http::StatusCode::OK
                 }
@@ -430,6 +448,12 @@ async fn back_channel(backend: Backend) {
         "a logout token never has a nonce"
     );
     assert!(claims.jwt_id().is_some() && claims.issued_at().is_some());
+    assert!(claims.expires_at() > claims.issued_at(), "exp after iat");
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "two failures, retried, then delivered"
+    );
     // The unreachable client: retried, then recorded.
     let mut recorded = false;
     for _ in 0..40 {
@@ -448,7 +472,88 @@ async fn back_channel(backend: Backend) {
     assert!(events.iter().any(|e| e.kind == AuditKind::SessionEnded));
 }
 
+/// Someone else's valid ID token in a link does not log this browser out unasked; a
+/// cross-site POST cannot confirm; an RP's cross-site form POST (no cookie) is turned
+/// into a GET; an expired hint still identifies.
+async fn hints_speak_for_their_own_session(backend: Backend) {
+    let mut setup = Setup::default();
+    let rp = setup
+        .clients
+        .iter_mut()
+        .find(|(n, _)| n == "rp.toml")
+        .expect("rp");
+    rp.1.push_str("id_token_ttl_secs = 1\n");
+    let s = signed_in_with(backend, setup).await;
+    s.server.add_user("mallory", "Losenord-9").await;
+    let mallory = Browser::new();
+    let flow = s.rp.start(&[], &[]);
+    let callback = mallory
+        .sign_in(flow.url.as_str(), "mallory", "Losenord-9")
+        .await;
+    let t =
+        s.rp.exchange(&param(&callback, "code").expect("code"), flow.verifier)
+            .await
+            .expect("exchange");
+    let mallorys = t.id_token().expect("id").to_string();
+    // Mallory's link in Anna's browser: a confirmation, not a logout.
+    let r = s
+        .get(&[
+            ("id_token_hint", &mallorys),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+        ])
+        .await;
+    assert_eq!(r.status(), 200, "no redirect");
+    let page = r.text().await.expect("html");
+    assert!(page.contains("Vill du logga ut"));
+    assert!(s.is_logged_in().await, "anna is still signed in");
+    // A cross-site POST of the confirmation is refused.
+    let marker = "name=\"token\" value=\"";
+    let start = page.find(marker).expect("form") + marker.len();
+    let token = &page[start..start + page[start..].find('"').expect("end")];
+    let r = s
+        .browser
+        .http
+        .post(s.server.url("/logout/confirm"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    assert!(s.is_logged_in().await);
+    // An RP's form POST arrives without the Lax cookie: it becomes a GET.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(s.server.url("/logout"))
+        .form(&[("id_token_hint", s.id_token.as_str()), ("state", "x y")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().expect("loc").to_owned();
+    assert!(location.starts_with("/logout?id_token_hint="), "{location}");
+    assert!(location.contains("state=x+y"));
+    // Anna's own hint, expired by now, still identifies her session.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = s
+        .get(&[
+            ("id_token_hint", &s.id_token),
+            ("post_logout_redirect_uri", LOGGED_OUT),
+            ("state", "st"),
+        ])
+        .await;
+    assert_eq!(
+        r.status(),
+        303,
+        "an expired hint is accepted for identification"
+    );
+    assert!(!s.is_logged_in().await);
+}
+
 on_both_backends!(
+    hints_speak_for_their_own_session,
     rp_initiated_logout,
     no_state,
     unregistered_or_altered_uri,

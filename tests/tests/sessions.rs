@@ -56,6 +56,19 @@ async fn silently(
     }
     let url = url::Url::parse(&location).expect("url");
     if let Some(error) = param(&url, "error") {
+        // OIDC Core §3.1.2.6: state and iss, and nothing else.
+        let keys: std::collections::BTreeSet<String> =
+            url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        let allowed = ["error", "error_description", "state", "iss"];
+        assert!(
+            keys.iter().all(|k| allowed.contains(&k.as_str())),
+            "{keys:?}"
+        );
+        assert_eq!(
+            param(&url, "state").as_deref(),
+            Some(flow.state.secret().as_str())
+        );
+        assert!(param(&url, "iss").is_some());
         return Err(error);
     }
     let t = rp
@@ -179,6 +192,40 @@ async fn id_token_hint(backend: Backend) {
         Some("login_required"),
         "a session of anna does not answer for bertil"
     );
+    let unsigned = {
+        use base64::Engine;
+        let payload = hint.split('.').nth(1).expect("payload");
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"alg":"none","typ":"JWT"}"#);
+        format!("{header}.{payload}.")
+    };
+    assert_eq!(
+        silently(
+            &rp,
+            &anna,
+            &[("prompt", "none"), ("id_token_hint", &unsigned)]
+        )
+        .await
+        .err()
+        .as_deref(),
+        Some("invalid_request"),
+        "an unsigned hint is refused"
+    );
+    let access_token = openidconnect::OAuth2TokenResponse::access_token(&first)
+        .secret()
+        .clone();
+    assert_eq!(
+        silently(
+            &rp,
+            &anna,
+            &[("prompt", "none"), ("id_token_hint", &access_token)]
+        )
+        .await
+        .err()
+        .as_deref(),
+        Some("invalid_request"),
+        "an access token is not an ID token"
+    );
     let mut forged = hint.clone();
     forged.push('x');
     assert_eq!(
@@ -287,41 +334,56 @@ async fn step_up(backend: Backend) {
 /// S26 at login: the session key is new after every login, never one the browser had.
 async fn new_key_at_every_login(backend: Backend) {
     let (server, rp) = setup(backend).await;
-    let browser = Browser::new();
-    browser.jar.add_cookie_str(
-        "portvakt-session=attacker-chosen-value-0123456789; Path=/",
-        &server.issuer.parse().expect("url"),
-    );
-    sign_in(&rp, &browser, &[], "anna", "Losenord-1").await;
-    let k1 = browser
+    // An attacker signs in and plants their own session key in the victim's browser.
+    let attacker = Browser::new();
+    sign_in(&rp, &attacker, &[], "bertil", "Losenord-2").await;
+    let planted = attacker
         .cookie(&server.issuer, "portvakt-session")
         .expect("cookie");
-    assert_ne!(k1, "attacker-chosen-value-0123456789");
-    sign_in(&rp, &browser, &[("prompt", "login")], "anna", "Losenord-1").await;
-    let k2 = browser
+    let victim = Browser::new();
+    victim.jar.add_cookie_str(
+        &format!("portvakt-session={planted}; Path=/"),
+        &server.issuer.parse().expect("url"),
+    );
+    // Signing in as herself never adopts the planted key.
+    let login = rp.start(&[], &[("prompt", "login")]);
+    let callback = victim
+        .sign_in(login.url.as_str(), "anna", "Losenord-1")
+        .await;
+    let t = rp
+        .exchange(&param(&callback, "code").expect("code"), login.verifier)
+        .await
+        .expect("exchange");
+    let k1 = victim
+        .cookie(&server.issuer, "portvakt-session")
+        .expect("cookie");
+    assert_ne!(k1, planted, "a new key at login (S26)");
+    assert_eq!(
+        claims(&t)["sub"],
+        claims(&silently(&rp, &victim, &[]).await.expect("sso"))["sub"]
+    );
+    // The attacker's session ended when another user signed in over it.
+    assert_eq!(
+        silently(&rp, &attacker, &[("prompt", "none")])
+            .await
+            .err()
+            .as_deref(),
+        Some("login_required")
+    );
+    // Every later login gets a new key too.
+    sign_in(&rp, &victim, &[("prompt", "login")], "anna", "Losenord-1").await;
+    let k2 = victim
         .cookie(&server.issuer, "portvakt-session")
         .expect("cookie");
     assert_ne!(k1, k2);
-    // Another user signing in in the same browser gets a different session altogether.
-    let a = silently(&rp, &browser, &[]).await.expect("sso");
-    let b = sign_in(
-        &rp,
-        &browser,
-        &[("prompt", "login")],
-        "bertil",
-        "Losenord-2",
-    )
-    .await;
-    assert_ne!(claims(&a)["sid"], claims(&b)["sid"]);
-    assert_ne!(claims(&a)["sub"], claims(&b)["sub"]);
 }
 
-/// S28: idle timeout, and a client's shorter one.
-async fn timeouts(backend: Backend) {
+/// A server with these session timeouts, and rp2 allowed one idle second.
+async fn timeout_server(backend: Backend, idle: u64, absolute: u64) -> (TestServer, Rp, Rp) {
     let mut setup = Setup::default();
-    setup
-        .main
-        .push_str("\n[sessions]\nidle_timeout_secs = 3\nabsolute_timeout_secs = 3600\n");
+    setup.main.push_str(&format!(
+        "\n[sessions]\nidle_timeout_secs = {idle}\nabsolute_timeout_secs = {absolute}\n"
+    ));
     let short = setup
         .clients
         .iter_mut()
@@ -334,28 +396,58 @@ async fn timeouts(backend: Backend) {
     let rp2 = Rp::discover(&server.issuer, "rp2", Some(SECRET))
         .await
         .with_post_auth();
+    (server, rp, rp2)
+}
+
+/// S28: idle and absolute timeouts, and a client's shorter idle timeout. Timestamps are
+/// whole seconds, so every check keeps at least a second from the limit it probes, and
+/// each limit is probed where the other cannot be the cause.
+async fn timeouts(backend: Backend) {
+    let none = [("prompt", "none")];
+    // Idle: 4 s. Use extends it; a client may shorten it; left alone, it ends.
+    let (_server, rp, rp2) = timeout_server(backend, 4, 3600).await;
     let browser = Browser::new();
     sign_in(&rp, &browser, &[], "anna", "Losenord-1").await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let start = tokio::time::Instant::now();
+    let at = |ms: u64| tokio::time::sleep_until(start + Duration::from_millis(ms));
+    at(1500).await;
     assert_eq!(
-        silently(&rp2, &browser, &[("prompt", "none")])
-            .await
-            .err()
-            .as_deref(),
+        silently(&rp2, &browser, &none).await.err().as_deref(),
         Some("login_required"),
         "rp2 allows one idle second"
     );
-    silently(&rp, &browser, &[("prompt", "none")])
+    silently(&rp, &browser, &none)
         .await
-        .expect("rp allows three, and use extends it");
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+        .expect("rp allows four");
+    at(3500).await;
+    silently(&rp, &browser, &none).await.expect("used 2 s ago");
+    at(5500).await;
+    silently(&rp, &browser, &none)
+        .await
+        .expect("5.5 s after sign-in: use extended it");
+    at(11000).await;
     assert_eq!(
-        silently(&rp, &browser, &[("prompt", "none")])
-            .await
-            .err()
-            .as_deref(),
+        silently(&rp, &browser, &none).await.err().as_deref(),
         Some("login_required"),
-        "idle past the deployment's timeout"
+        "idle for 5.5 s"
+    );
+    // Absolute: 5 s, however busy; idle would allow 60.
+    let (_server, rp, _) = timeout_server(backend, 60, 5).await;
+    let browser = Browser::new();
+    sign_in(&rp, &browser, &[], "anna", "Losenord-1").await;
+    let start = tokio::time::Instant::now();
+    let at = |ms: u64| tokio::time::sleep_until(start + Duration::from_millis(ms));
+    at(1500).await;
+    silently(&rp, &browser, &none).await.expect("young");
+    at(3000).await;
+    silently(&rp, &browser, &none)
+        .await
+        .expect("still under 5 s");
+    at(6500).await;
+    assert_eq!(
+        silently(&rp, &browser, &none).await.err().as_deref(),
+        Some("login_required"),
+        "the absolute timeout ends even a busy session"
     );
 }
 

@@ -225,6 +225,30 @@ async fn sql_accounts(backend: Backend) {
     let now = s.find_account(&a.id).await.expect("find").expect("exists");
     assert_eq!(now.password_hash.as_deref(), Some("h3"));
     assert_eq!(now.updated_at, UnixTime(1_800_000_200));
+    s.set_locked(
+        &a.id,
+        Some(UnixTime(1_800_000_300)),
+        UnixTime(1_800_000_300),
+    )
+    .await
+    .expect("lock");
+    assert!(
+        s.find_account(&a.id)
+            .await
+            .expect("find")
+            .expect("exists")
+            .is_locked()
+    );
+    s.set_locked(&a.id, None, UnixTime(1_800_000_400))
+        .await
+        .expect("unlock");
+    assert!(
+        !s.find_account(&a.id)
+            .await
+            .expect("find")
+            .expect("exists")
+            .is_locked()
+    );
     s.insert_account(&account("bertil")).await.expect("second");
     assert_eq!(s.list_accounts(10, 0).await.expect("list").len(), 2);
     assert_eq!(s.list_accounts(10, 1).await.expect("offset").len(), 1);

@@ -130,6 +130,23 @@ impl Ephemeral {
         self.store.put_if_absent(&key, b"1", ttl).await
     }
 
+    /// Remembers that session `sid` ended, long enough for any code issued in it to be
+    /// redeemed (or expire): a grant created afterwards is revoked on the spot.
+    pub async fn mark_session_ended(&self, sid: &str) -> Result<(), StoreError> {
+        self.store
+            .put(&format!("session-ended:{sid}"), b"1", SPENT_CODE_MEMORY)
+            .await
+    }
+
+    /// See [`Ephemeral::mark_session_ended`].
+    pub async fn is_session_ended(&self, sid: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .get(&format!("session-ended:{sid}"))
+            .await?
+            .is_some())
+    }
+
     /// The count of a fixed-window counter (0 when absent or expired).
     pub async fn count(&self, key: &str) -> Result<u64, StoreError> {
         Ok(self

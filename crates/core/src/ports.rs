@@ -46,6 +46,13 @@ pub trait AccountRepo: Send + Sync {
         hash: &str,
         now: UnixTime,
     ) -> Result<(), StoreError>;
+    /// Locks (`Some(time)`) or unlocks (`None`) an account.
+    async fn set_locked(
+        &self,
+        id: &AccountId,
+        locked_at: Option<UnixTime>,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
     /// Earlier password hashes, newest first.
     async fn password_history(&self, id: &AccountId, limit: u64)
     -> Result<Vec<String>, StoreError>;

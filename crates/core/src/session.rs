@@ -95,8 +95,11 @@ pub fn reuse(
     if request.has_prompt(Prompt::Login) || request.has_prompt(Prompt::SelectAccount) {
         return Reuse::Login;
     }
+    // Whole seconds: an authentication exactly max_age old (or max_age=0, which the
+    // Core errata equate with prompt=login) is already too old.
     if let Some(max_age) = request.max_age
-        && now.0 - session.auth.auth_time.0 > i64::try_from(max_age).unwrap_or(i64::MAX)
+        && (max_age == 0
+            || now.0 - session.auth.auth_time.0 >= i64::try_from(max_age).unwrap_or(i64::MAX))
     {
         return Reuse::Login;
     }
@@ -213,10 +216,22 @@ mod tests {
         r.max_age = Some(50);
         assert_eq!(reuse(&s, &r, None, levels, now), Reuse::Login);
         r.max_age = Some(100);
+        assert_eq!(
+            reuse(&s, &r, None, levels, now),
+            Reuse::Login,
+            "exactly max_age old"
+        );
+        r.max_age = Some(101);
         assert!(matches!(
             reuse(&s, &r, None, levels, now),
             Reuse::Yes { .. }
         ));
+        r.max_age = Some(0);
+        assert_eq!(
+            reuse(&s, &r, None, levels, UnixTime(900)),
+            Reuse::Login,
+            "max_age=0"
+        );
         let r = request(&["pwd"]);
         assert_eq!(
             reuse(&s, &r, Some(&AccountId("bertil".into())), levels, now),

@@ -96,6 +96,16 @@ enum UsersCommand {
         #[arg(long)]
         generate_password: bool,
     },
+    /// Lock an account: no login, and its sessions end at their next use.
+    Lock {
+        /// Id, username or customer number.
+        who: String,
+    },
+    /// Unlock an account.
+    Unlock {
+        /// Id, username or customer number.
+        who: String,
+    },
     /// Show one account by id, username or customer number.
     Show {
         /// Id, username or customer number.
@@ -421,6 +431,17 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             if generate_password {
                 println!("password (shown once): {pw}");
             }
+        }
+        UsersCommand::Lock { who } => {
+            let a = find_account(&sql, &who).await?;
+            let now = UnixTime::now();
+            sql.set_locked(&a.id, Some(now), now).await?;
+            println!("account {} locked", a.id);
+        }
+        UsersCommand::Unlock { who } => {
+            let a = find_account(&sql, &who).await?;
+            sql.set_locked(&a.id, None, UnixTime::now()).await?;
+            println!("account {} unlocked", a.id);
         }
         UsersCommand::Show { who } => {
             let a = find_account(&sql, &who).await?;

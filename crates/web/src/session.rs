@@ -107,6 +107,7 @@ fn ttl(app: &AppState, session: &Session, now: UnixTime) -> Duration {
         .max(Duration::from_secs(1))
 }
 
+/// Stores a session under a new key, with its `sid` index.
 async fn write(app: &AppState, key: &str, session: &Session) -> Result<(), AppError> {
     let ttl = ttl(app, session, UnixTime::now());
     app.ephemeral
@@ -118,19 +119,37 @@ async fn write(app: &AppState, key: &str, session: &Session) -> Result<(), AppEr
     Ok(())
 }
 
-/// Records that the session signed in to `client` and that it was used now.
+/// Records that the session signed in to `client` and was used now. Only while the
+/// session still exists (`replace`): a session ended meanwhile on another instance is
+/// never brought back; false then, and the caller treats the request as having none.
 pub async fn used_by(
     app: &AppState,
     current: &mut Current,
     client: &ClientId,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     current.session.add_client(client);
     current.session.last_seen = UnixTime::now();
-    write(app, &current.key, &current.session).await
+    let ttl = ttl(app, &current.session, UnixTime::now());
+    if !app
+        .ephemeral
+        .replace_json(&record_key(&current.key), &current.session, ttl)
+        .await?
+    {
+        return Ok(false);
+    }
+    app.ephemeral
+        .put_json(
+            &sid_key(&current.session.sid),
+            &token_hash(&current.key),
+            ttl,
+        )
+        .await?;
+    Ok(true)
 }
 
 /// After a successful login: the same session upgraded (same user: `sid` and clients
 /// kept, the new authentication recorded) or a new one, always under a new key (S26).
+/// The old record is taken atomically, so a session ended meanwhile is not revived.
 /// Returns the new key, for the cookie.
 pub async fn establish(
     app: &AppState,
@@ -140,21 +159,26 @@ pub async fn establish(
     client: &ClientId,
 ) -> Result<(String, Session), AppError> {
     let now = UnixTime::now();
-    let mut session = match prior {
-        Some(p) if p.session.account_id == account_id => {
-            app.ephemeral.raw().delete(&record_key(&p.key)).await?;
-            Session {
-                auth,
-                last_seen: now,
-                ..p.session
-            }
-        }
+    let previous: Option<Session> = match prior {
+        Some(p) => app
+            .ephemeral
+            .raw()
+            .take(&record_key(&p.key))
+            .await?
+            .and_then(|b| serde_json::from_slice(&b).ok()),
+        None => None,
+    };
+    let mut session = match previous {
+        Some(old) if old.account_id == account_id => Session {
+            auth,
+            last_seen: now,
+            ..old
+        },
         other => {
             // Another user signs in in this browser: the old session ends here.
-            if let Some(p) = other
-                && let Some(old) = end(app, &p.key).await?
-            {
-                ended(app, &old).await?;
+            if let Some(old) = other {
+                app.ephemeral.raw().delete(&sid_key(&old.sid)).await?;
+                ended(app, &old).await;
             }
             Session {
                 sid: new_token(),
@@ -184,28 +208,46 @@ pub async fn end(app: &AppState, key: &str) -> Result<Option<Session>, AppError>
     Ok(Some(session))
 }
 
-/// Ends the session with this public `sid` (logout from a device other than the one
-/// holding the cookie); returns it if it existed.
-pub async fn end_by_sid(app: &AppState, sid: &str) -> Result<Option<Session>, AppError> {
+/// Ends the session with this public `sid` (logout from a browser other than the one
+/// holding the cookie), but only if `belongs` says the caller may: a logout request
+/// names a session by its `sid` and must also name its user and one of its clients.
+pub async fn end_by_sid(
+    app: &AppState,
+    sid: &str,
+    belongs: impl Fn(&Session) -> bool,
+) -> Result<Option<Session>, AppError> {
     let Some(hash) = app.ephemeral.get_json::<String>(&sid_key(sid)).await? else {
         return Ok(None);
     };
-    let taken = app.ephemeral.raw().take(&format!("session:{hash}")).await?;
+    let key = format!("session:{hash}");
+    match app.ephemeral.get_json::<Session>(&key).await? {
+        Some(s) if belongs(&s) => {}
+        _ => return Ok(None),
+    }
+    let taken = app.ephemeral.raw().take(&key).await?;
     app.ephemeral.raw().delete(&sid_key(sid)).await?;
     Ok(taken.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
-/// What follows the end of a session (S27): the refresh tokens issued in it die (except
-/// offline access), every client listening on the back channel is told, and it is audited.
-pub async fn ended(app: &AppState, session: &Session) -> Result<(), AppError> {
-    app.grants
-        .revoke_session_grants(&session.sid, UnixTime::now())
-        .await?;
+/// What follows the end of a session (S27), best effort so the user's logout never
+/// fails: clients listening on the back channel are told first; then the session is
+/// marked ended (a code from it redeemed later dies at once) and its refresh tokens are
+/// revoked (except offline access); then it is audited. Failures are logged.
+pub async fn ended(app: &AppState, session: &Session) {
     crate::oidc::backchannel::notify(app, session);
+    if let Err(e) = app.ephemeral.mark_session_ended(&session.sid).await {
+        tracing::error!(error = %e, "could not mark a session ended");
+    }
+    if let Err(e) = app
+        .grants
+        .revoke_session_grants(&session.sid, UnixTime::now())
+        .await
+    {
+        tracing::error!(error = %e, "could not revoke the grants of an ended session");
+    }
     app.audit(
         portvakt_core::audit::AuditEvent::now(portvakt_core::audit::AuditKind::SessionEnded)
             .account(&session.account_id),
     )
     .await;
-    Ok(())
 }

@@ -8,6 +8,7 @@ use portvakt_core::identity::{OrgNumber, Personnummer};
 use portvakt_core::ids::AccountId;
 use portvakt_core::ports::{AccountRepo, StoreError};
 use portvakt_core::time::UnixTime;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -150,6 +151,25 @@ impl AccountRepo for SqlStore {
         active.updated_at = Set(now.0);
         active.update(&txn).await.map_err(unavailable)?;
         txn.commit().await.map_err(unavailable)
+    }
+
+    async fn set_locked(
+        &self,
+        id: &AccountId,
+        locked_at: Option<UnixTime>,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::LockedAt,
+                Expr::value(locked_at.map(|t| t.0)),
+            )
+            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
+            .filter(account::Column::Id.eq(id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     async fn password_history(

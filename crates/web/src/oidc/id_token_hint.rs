@@ -22,12 +22,13 @@ pub struct Hint {
 /// Verifies a hint; `None` when it is not one of our ID tokens.
 pub fn verify(app: &AppState, token: &str) -> Option<Hint> {
     let (claims, typ) = app.keys.current().verify(token, UnixTime::now()).ok()?;
-    // An access token is not an ID token.
-    if typ.as_deref() == Some("at+jwt") {
+    // Only an ID token: not an access token (at+jwt), a logout token (logout+jwt, with
+    // events), nor a signed userinfo response (no azp, no sid).
+    if typ.as_deref() != Some("JWT") || claims.contains_key("events") {
         return None;
     }
     let s = |k: &str| claims.get(k).and_then(Value::as_str);
-    if s("iss") != Some(app.issuer()) {
+    if s("iss") != Some(app.issuer()) || s("azp").is_none() || s("sid").is_none() {
         return None;
     }
     let aud = match claims.get("aud")? {

@@ -121,17 +121,31 @@ async fn handle(
     };
     // Single sign-on: a live session that satisfies the request answers it silently.
     if let Some(mut current) = session::current(app, headers, Some(client)).await? {
-        let decision = reuse(
-            &current.session,
-            &request,
-            hint.as_ref().map(|h| &h.sub),
-            |acr| app.config.level_of(acr),
-            UnixTime::now(),
-        );
-        if let Reuse::Yes { acr } = decision {
-            session::used_by(app, &mut current, &client.client_id).await?;
-            let url = complete::issue_code(app, &request, &current.session, &acr).await?;
-            return Ok(see_other(&url));
+        // A locked or removed account ends its session (S27).
+        let usable = app
+            .accounts
+            .find_account(&current.session.account_id)
+            .await?
+            .is_some_and(|a| !a.is_locked());
+        if !usable {
+            if let Some(ended) = session::end(app, &current.key).await? {
+                session::ended(app, &ended).await;
+            }
+        } else {
+            let decision = reuse(
+                &current.session,
+                &request,
+                hint.as_ref().map(|h| &h.sub),
+                |acr| app.config.level_of(acr),
+                UnixTime::now(),
+            );
+            // `used_by` fails only when another instance ended the session meanwhile.
+            if let Reuse::Yes { acr } = decision
+                && session::used_by(app, &mut current, &client.client_id).await?
+            {
+                let url = complete::issue_code(app, &request, &current.session, &acr).await?;
+                return Ok(see_other(&url));
+            }
         }
     }
     if request.has_prompt(Prompt::None) {

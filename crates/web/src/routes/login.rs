@@ -169,7 +169,7 @@ pub async fn show(
     let ctx = context(&app, &a, &headers, peer);
     let polled = a.method.poll(&ctx, a.tx.method_state.clone()).await?;
     if let Some(outcome) = polled {
-        let prior = session::current(&app, &headers, Some(a.client)).await?;
+        let prior = session::current(&app, &headers, None).await?;
         let offered = a.offered.clone();
         match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
             Next::Client { url, cookie } => return Ok(with_cookie(see_other(&url), &cookie)),
@@ -268,7 +268,7 @@ pub async fn submit(
         .method
         .submit(&ctx, a.tx.method_state.clone(), &form)
         .await?;
-    let prior = session::current(&app, &headers, Some(a.client)).await?;
+    let prior = session::current(&app, &headers, None).await?;
     let offered = a.offered.clone();
     Ok(
         match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
@@ -295,7 +295,7 @@ pub async fn poll(
     let Some(outcome) = a.method.poll(&ctx, a.tx.method_state.clone()).await? else {
         return Ok(Json(json!({ "status": "idle" })).into_response());
     };
-    let prior = session::current(&app, &headers, Some(a.client)).await?;
+    let prior = session::current(&app, &headers, None).await?;
     let offered = a.offered.clone();
     Ok(
         match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {

@@ -34,12 +34,22 @@ pub async fn get(
     handle(&app, &headers, query.as_deref().unwrap_or("").as_bytes()).await
 }
 
-/// `POST /logout` (a form).
+/// `POST /logout` (a form). An RP's form POST is cross-site, so the browser leaves the
+/// `SameSite=Lax` session cookie out; answer with a GET of the same request, which
+/// brings it along (a top-level GET navigation).
 pub async fn post(
     State(app): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    let has_session_cookie =
+        crate::security::read_cookie(&headers, session::cookie_name(&app)).is_some();
+    if !has_session_cookie && !body.is_empty() {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(url::form_urlencoded::parse(&body))
+            .finish();
+        return Ok(see_other(&format!("/logout?{query}")));
+    }
     handle(&app, &headers, &body).await
 }
 
@@ -51,22 +61,27 @@ fn first(pairs: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Ends `current` (and the hint's session, if that is another one) with everything that
-/// follows: refresh tokens, back-channel notices, audit.
+/// Ends `current` and, with a hint, the hint's own session if that is another one (the
+/// same user, a client of it), with everything that follows: back-channel notices,
+/// refresh tokens, audit.
 async fn end_sessions(
     app: &AppState,
     current: Option<Current>,
-    hint_sid: Option<&str>,
+    hint: Option<&id_token_hint::Hint>,
 ) -> Result<(), AppError> {
     if let Some(c) = current
         && let Some(s) = session::end(app, &c.key).await?
     {
-        session::ended(app, &s).await?;
+        session::ended(app, &s).await;
     }
-    if let Some(sid) = hint_sid
-        && let Some(s) = session::end_by_sid(app, sid).await?
+    if let Some(h) = hint
+        && let Some(sid) = h.sid.as_deref()
+        && let Some(s) = session::end_by_sid(app, sid, |s| {
+            s.account_id == h.sub && s.clients.contains(&h.client_id)
+        })
+        .await?
     {
-        session::ended(app, &s).await?;
+        session::ended(app, &s).await;
     }
     Ok(())
 }
@@ -81,6 +96,12 @@ async fn handle(app: &AppState, headers: &HeaderMap, raw: &[u8]) -> Result<Respo
     let hint =
         hint.filter(|h| first(&pairs, "client_id").is_none_or(|c| c == h.client_id.as_str()));
     let current = session::current(app, headers, None).await?;
+    // A hint speaks for its own session only: a valid ID token of someone else (or of
+    // another session) in a link must not log this browser out unasked.
+    let hint = hint.filter(|h| match &current {
+        None => true,
+        Some(c) => h.sid.as_deref() == Some(c.session.sid.as_str()),
+    });
     // The redirect is trusted only with a valid hint and an exactly registered URI.
     let target = match (&hint, &redirect) {
         (Some(h), Some(uri)) => app
@@ -101,7 +122,7 @@ async fn handle(app: &AppState, headers: &HeaderMap, raw: &[u8]) -> Result<Respo
         }
         return confirm_page(app, current.as_ref(), &lang).await;
     }
-    end_sessions(app, current, hint.as_ref().and_then(|h| h.sid.as_deref())).await?;
+    end_sessions(app, current, hint.as_ref()).await?;
     let res = match target {
         Some(uri) => {
             // §3: redirect with state, and nothing else (no iss: it is not an

@@ -140,6 +140,12 @@ async fn authorization_code(
     if app.ephemeral.is_grant_marked_revoked(&grant.id).await? {
         app.grants.revoke_grant(&grant.id, now).await?;
     }
+    // A code issued before its session ended, redeemed after: the grant dies with the
+    // session like every other grant of it, unless it holds offline access.
+    let offline = grant.scope.split(' ').any(|s| s == "offline_access");
+    if !offline && app.ephemeral.is_session_ended(&grant.sid).await? {
+        app.grants.revoke_grant(&grant.id, now).await?;
+    }
     app.audit(
         AuditEvent::now(AuditKind::TokensIssued)
             .client(&client.client_id)
