@@ -5,7 +5,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use josekit::jws::HS256;
 use josekit::jwt::{self, JwtPayload};
-use openidconnect::{OAuth2TokenResponse, TokenResponse};
+use openidconnect::core::CoreIdToken;
+use openidconnect::{
+    CsrfToken, IssuerUrl, LogoutRequest, OAuth2TokenResponse, PostLogoutRedirectUrl,
+    ProviderMetadataWithLogout, TokenResponse,
+};
 use portvakt_core::audit::AuditKind;
 use portvakt_core::ports::AuditLog;
 use portvakt_tests::browser::{Browser, param};
@@ -58,6 +62,39 @@ async fn signed_in(backend: Backend) -> Signed {
 }
 
 impl Signed {
+    /// The RP's logout URL as the `openidconnect` crate builds it from discovery
+    /// (`end_session_endpoint`) with this session's ID token as the hint.
+    async fn rp_logout_url(&self, redirect: Option<&str>, state: Option<&str>) -> String {
+        let http = reqwest::Client::new();
+        let meta = ProviderMetadataWithLogout::discover_async(
+            IssuerUrl::new(self.server.issuer.clone()).expect("issuer"),
+            &http,
+        )
+        .await
+        .expect("discovery");
+        let end_session = meta
+            .additional_metadata()
+            .end_session_endpoint
+            .clone()
+            .expect("end_session_endpoint is advertised");
+        let hint: CoreIdToken = self.id_token.parse().expect("ID token");
+        let mut req = LogoutRequest::from(end_session).set_id_token_hint(&hint);
+        if let Some(uri) = redirect {
+            req = req.set_post_logout_redirect_uri(
+                PostLogoutRedirectUrl::new(uri.to_owned()).expect("url"),
+            );
+        }
+        if let Some(st) = state {
+            req = req.set_state(CsrfToken::new(st.to_owned()));
+        }
+        req.http_get_url().to_string()
+    }
+
+    async fn rp_logout(&self, redirect: Option<&str>, state: Option<&str>) -> reqwest::Response {
+        let url = self.rp_logout_url(redirect, state).await;
+        self.browser.http.get(url).send().await.expect("logout")
+    }
+
     fn logout_url(&self, params: &[(&str, &str)]) -> String {
         let mut url = url::Url::parse(&self.server.url("/logout")).expect("url");
         url.query_pairs_mut().extend_pairs(params);
@@ -136,13 +173,7 @@ async fn rp_initiated_logout(backend: Backend) {
     assert_eq!(d["backchannel_logout_supported"], true);
     assert_eq!(d["backchannel_logout_session_supported"], true);
     assert!(s.is_logged_in().await);
-    let r = s
-        .get(&[
-            ("id_token_hint", &s.id_token),
-            ("post_logout_redirect_uri", LOGGED_OUT),
-            ("state", "st"),
-        ])
-        .await;
+    let r = s.rp_logout(Some(LOGGED_OUT), Some("st")).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         r.headers()["location"],
@@ -154,12 +185,7 @@ async fn rp_initiated_logout(backend: Backend) {
 /// oidcc-rp-initiated-logout-no-state.
 async fn no_state(backend: Backend) {
     let s = signed_in(backend).await;
-    let r = s
-        .get(&[
-            ("id_token_hint", &s.id_token),
-            ("post_logout_redirect_uri", LOGGED_OUT),
-        ])
-        .await;
+    let r = s.rp_logout(Some(LOGGED_OUT), None).await;
     assert_eq!(r.headers()["location"], LOGGED_OUT);
     assert!(!s.is_logged_in().await);
 }
@@ -232,9 +258,7 @@ async fn no_hint(backend: Backend) {
 /// oidcc-rp-initiated-logout-no-post-logout-redirect-uri: logged out, and told so.
 async fn no_redirect_uri(backend: Backend) {
     let s = signed_in(backend).await;
-    let r = s
-        .get(&[("id_token_hint", &s.id_token), ("state", "st")])
-        .await;
+    let r = s.rp_logout(None, Some("st")).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.expect("html").contains("Du är utloggad"));
     assert!(!s.is_logged_in().await);
