@@ -50,10 +50,9 @@ pub struct AuthorizationRequest {
     pub id_token_hint: Option<String>,
     /// Page language, `sv` or `en`.
     pub lang: String,
-    /// acr values the login may satisfy, in the RP's order of preference.
+    /// acr values the login may satisfy, in the RP's order of preference. With an
+    /// essential `acr` request these are only the essential values the client may use.
     pub acr_candidates: Vec<String>,
-    /// True when an essential `acr` was requested: only a candidate will do.
-    pub acr_essential: bool,
     /// The `claims` parameter, JSON, already checked.
     pub claims: Option<String>,
 }
@@ -228,7 +227,7 @@ pub fn validate(
         }
     };
     let claims_req = claims.as_deref().and_then(|c| ClaimsRequest::parse(c).ok());
-    let (acr_candidates, acr_essential) =
+    let acr_candidates =
         choose_acrs(client, get("acr_values")?, claims_req.as_ref()).ok_or_else(|| {
             fail(
                 ErrorCode::UnmetAuthenticationRequirements,
@@ -248,7 +247,6 @@ pub fn validate(
         id_token_hint: get("id_token_hint")?.map(str::to_owned),
         lang: pick_language(get("ui_locales")?),
         acr_candidates,
-        acr_essential,
         claims,
     })
 }
@@ -295,8 +293,8 @@ fn parse_prompt(raw: Option<&str>) -> Result<Vec<Prompt>, &'static str> {
     Ok(out)
 }
 
-/// The acr values the login may satisfy, in preference order, and whether they are
-/// essential. `None` when an essential request cannot be met.
+/// The acr values the login may satisfy, in preference order. `None` when an essential
+/// request cannot be met.
 ///
 /// `acr_values` and a voluntary `acr` claim are preferences (OIDC Core §3.1.2.1, §5.5.1.1):
 /// the ones this client may use are tried in the RP's order; if none is usable, the
@@ -305,15 +303,19 @@ fn choose_acrs(
     client: &ClientConfig,
     acr_values: Option<&str>,
     claims: Option<&ClaimsRequest>,
-) -> Option<(Vec<String>, bool)> {
+) -> Option<Vec<String>> {
     let allowed = |acr: &String| client.acr_values.contains(acr);
-    let essential = claims.and_then(ClaimsRequest::essential_acr);
-    if let Some(values) = essential.as_ref().filter(|v| !v.is_empty()) {
+    // An essential acr with values admits only those; "essential, any value" is the
+    // same as a preference.
+    if let Some(values) = claims
+        .and_then(ClaimsRequest::essential_acr)
+        .filter(|v| !v.is_empty())
+    {
         let usable: Vec<String> = values.iter().filter(|a| allowed(a)).cloned().collect();
         return if usable.is_empty() {
             None
         } else {
-            Some((usable, true))
+            Some(usable)
         };
     }
     // Preferences only (or "essential, any value"): the RP's usable values in its
@@ -345,7 +347,7 @@ fn choose_acrs(
                 .cloned(),
         );
     }
-    Some((usable, essential.is_some()))
+    Some(usable)
 }
 
 #[cfg(test)]

@@ -160,7 +160,6 @@ mod tests {
             id_token_hint: None,
             lang: "sv".into(),
             acr_candidates: candidates.iter().map(|s| s.to_string()).collect(),
-            acr_essential: false,
             claims: None,
         }
     }
