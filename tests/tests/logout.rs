@@ -576,7 +576,60 @@ async fn hints_speak_for_their_own_session(backend: Backend) {
     assert!(!s.is_logged_in().await);
 }
 
+/// A code issued in a session just before logout and redeemed after it: the code is
+/// still good, but what it yields dies with the session (no offline_access).
+async fn code_redeemed_after_logout_is_dead(backend: Backend) {
+    let s = signed_in(backend).await;
+    let flow = s.rp.start(&[], &[]);
+    let location = s.browser.authorize(flow.url.as_str()).await;
+    let code = param(&url::Url::parse(&location).expect("callback"), "code").expect("sso code");
+    assert_eq!(s.rp_logout(Some(LOGGED_OUT), None).await.status(), 303);
+    let t =
+        s.rp.exchange(&code, flow.verifier)
+            .await
+            .expect("the code itself was valid");
+    let http = reqwest::Client::new();
+    let userinfo = http
+        .get(s.server.url("/userinfo"))
+        .bearer_auth(t.access_token().secret())
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(userinfo.status(), 401, "its access token is dead");
+    let refresh = http
+        .post(s.server.url("/token"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                t.refresh_token().expect("rt").secret().as_str(),
+            ),
+        ])
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(refresh.status(), 400, "and so is its refresh token");
+}
+
+/// A valid hint from a browser without the session cookie (the RP's own server, another
+/// device) ends the session it names.
+async fn hint_from_another_browser(backend: Backend) {
+    let s = signed_in(backend).await;
+    let url = s.rp_logout_url(Some(LOGGED_OUT), Some("st")).await;
+    let elsewhere = Browser::new();
+    let r = elsewhere.http.get(url).send().await.expect("logout");
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("{LOGGED_OUT}?state=st").as_str()
+    );
+    assert!(!s.is_logged_in().await, "the named session ended");
+}
+
 on_both_backends!(
+    code_redeemed_after_logout_is_dead,
+    hint_from_another_browser,
     hints_speak_for_their_own_session,
     rp_initiated_logout,
     no_state,

@@ -484,7 +484,44 @@ async fn consent(backend: Backend) {
     );
 }
 
+/// S27: locking an account ends its session at the next use; unlocking does not bring
+/// the session back.
+async fn locked_account_ends_session(backend: Backend) {
+    use portvakt_core::ports::AccountRepo;
+    let (server, rp) = setup(backend).await;
+    let browser = Browser::new();
+    let t = sign_in(&rp, &browser, &[], "anna", "Losenord-1").await;
+    silently(&rp, &browser, &[("prompt", "none")])
+        .await
+        .expect("sso before the lock");
+    let id = portvakt_core::ids::AccountId(claims(&t)["sub"].as_str().expect("sub").to_owned());
+    let now = portvakt_core::time::UnixTime::now();
+    server
+        .sql
+        .set_locked(&id, Some(now), now)
+        .await
+        .expect("lock");
+    assert_eq!(
+        silently(&rp, &browser, &[("prompt", "none")])
+            .await
+            .err()
+            .as_deref(),
+        Some("login_required"),
+        "a locked account's session answers nothing"
+    );
+    server.sql.set_locked(&id, None, now).await.expect("unlock");
+    assert_eq!(
+        silently(&rp, &browser, &[("prompt", "none")])
+            .await
+            .err()
+            .as_deref(),
+        Some("login_required"),
+        "the session ended; unlocking does not revive it"
+    );
+}
+
 on_both_backends!(
+    locked_account_ends_session,
     prompt_none,
     prompt_login,
     max_age,

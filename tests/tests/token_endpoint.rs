@@ -534,8 +534,27 @@ async fn client_credentials(backend: Backend) {
     let body: Value = r.json().await.expect("json");
     assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none());
     assert_eq!(body["scope"], "email");
-    let info = introspect(&server, body["access_token"].as_str().expect("at")).await;
+    let at = body["access_token"].as_str().expect("at");
+    let info = introspect(&server, at).await;
     assert_eq!(info["active"], false, "rp may not introspect rp2's token");
+    // Not issued for openid: userinfo refuses it (RFC 6750 §3.1).
+    let r = reqwest::Client::new()
+        .get(server.url("/userinfo"))
+        .bearer_auth(at)
+        .send()
+        .await
+        .expect("userinfo");
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .expect("header")
+            .contains("insufficient_scope")
+    );
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["error"],
+        "insufficient_scope"
+    );
 }
 
 fn now() -> i64 {

@@ -211,6 +211,17 @@ mod tests {
         let mut r = request(&["pwd"]);
         r.prompt = vec![Prompt::Login];
         assert_eq!(reuse(&s, &r, None, levels, now), Reuse::Login);
+        r.prompt = vec![Prompt::SelectAccount];
+        assert_eq!(
+            reuse(&s, &r, None, levels, now),
+            Reuse::Login,
+            "no account chooser: sign in"
+        );
+        r.prompt = vec![Prompt::Consent];
+        assert!(matches!(
+            reuse(&s, &r, None, levels, now),
+            Reuse::Yes { .. }
+        ));
         let mut r = request(&["pwd"]);
         r.max_age = Some(50);
         assert_eq!(reuse(&s, &r, None, levels, now), Reuse::Login);

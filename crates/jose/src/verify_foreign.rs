@@ -86,3 +86,26 @@ pub fn check_jwks(jwks_json: &str) -> Result<usize, JoseError> {
     }
     Ok(keys.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use josekit::jws::ES256;
+
+    #[test]
+    fn check_jwks_accepts_usable_keys_and_names_bad_ones() {
+        let key = ES256.generate_key_pair().expect("key").to_jwk_public_key();
+        let good = serde_json::json!({ "keys": [Value::Object(key.as_ref().clone())] }).to_string();
+        assert_eq!(check_jwks(&good).expect("usable"), 1);
+        assert!(check_jwks(r#"{"keys": []}"#).is_err(), "no keys");
+        assert!(
+            check_jwks(r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#).is_err(),
+            "symmetric"
+        );
+        assert!(
+            check_jwks(r#"{"keys": [{"kty": "EC", "crv": "P-256", "x": "AA"}]}"#).is_err(),
+            "broken"
+        );
+        assert!(check_jwks("not json").is_err());
+    }
+}
