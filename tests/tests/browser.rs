@@ -68,6 +68,28 @@ async fn wait_for(browser: &fantoccini::Client, xpath: &str) {
         .unwrap_or_else(|e| panic!("waiting for {xpath}: {e}"));
 }
 
+/// Types `text` into the input with id `id`.
+async fn type_into(browser: &fantoccini::Client, id: &str, text: &str) {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("field {id}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("typing into {id}: {e}"));
+}
+
+/// Clicks the login form's submit button.
+async fn submit(browser: &fantoccini::Client) {
+    browser
+        .find(Locator::Css("button[value=submit]"))
+        .await
+        .expect("submit button")
+        .click()
+        .await
+        .expect("click");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_person_signs_in_with_chromium() {
     let rp_port = callback_server().await;
@@ -159,27 +181,9 @@ branding = { color = "#c8102e" }
                 .contains("Vid frågor kontakta expeditionen.")
         );
         // A wrong password first: the error is shown, linked to the form.
-        browser
-            .find(Locator::Id("username"))
-            .await
-            .expect("field")
-            .send_keys("100200")
-            .await
-            .expect("type");
-        browser
-            .find(Locator::Id("password"))
-            .await
-            .expect("field")
-            .send_keys("fel")
-            .await
-            .expect("type");
-        browser
-            .find(Locator::Css("button[value=submit]"))
-            .await
-            .expect("button")
-            .click()
-            .await
-            .expect("click");
+        type_into(&browser, "username", "100200").await;
+        type_into(&browser, "password", "fel").await;
+        submit(&browser).await;
         wait_for(&browser, "//p[@id='form-error']").await;
         let error = browser
             .find(Locator::Id("form-error"))
@@ -197,20 +201,8 @@ branding = { color = "#c8102e" }
             .await
             .expect("value");
         assert_eq!(kept.as_deref(), Some("100200"));
-        browser
-            .find(Locator::Id("password"))
-            .await
-            .expect("field")
-            .send_keys("Losenord-1")
-            .await
-            .expect("type");
-        browser
-            .find(Locator::Css("button[value=submit]"))
-            .await
-            .expect("button")
-            .click()
-            .await
-            .expect("click");
+        type_into(&browser, "password", "Losenord-1").await;
+        submit(&browser).await;
         // Back at the demo RP with a decoded ID token. Wait for the page: a click
         // returns before the navigation it starts has finished.
         wait_for(&browser, "//h1[starts-with(., 'Inloggad')]").await;
@@ -251,27 +243,9 @@ branding = { color = "#c8102e" }
         let png = browser.screenshot().await.expect("screenshot");
         std::fs::write(std::env::temp_dir().join("portvakt-login-page.png"), png)
             .expect("save screenshot");
-        browser
-            .find(Locator::Id("username"))
-            .await
-            .expect("field")
-            .send_keys("anna")
-            .await
-            .expect("type");
-        browser
-            .find(Locator::Id("password"))
-            .await
-            .expect("field")
-            .send_keys("Losenord-1")
-            .await
-            .expect("type");
-        browser
-            .find(Locator::Css("button[value=submit]"))
-            .await
-            .expect("button")
-            .click()
-            .await
-            .expect("click");
+        type_into(&browser, "username", "anna").await;
+        type_into(&browser, "password", "Losenord-1").await;
+        submit(&browser).await;
         wait_for(&browser, "//h1[. = 'callback received']").await;
         let landed = browser.current_url().await.expect("url");
         assert_eq!(landed.host_str(), Some("localhost"));
