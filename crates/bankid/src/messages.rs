@@ -2,9 +2,10 @@
 //! own wording, and which one to show for an order's status, hint code and flow.
 
 use crate::codes::{ErrorClass, ErrorCode, HintCode};
+use serde::{Deserialize, Serialize};
 
 /// How the user was sent to the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flow {
     /// An animated QR code scanned with another device.
     Qr,
@@ -13,7 +14,7 @@ pub enum Flow {
 }
 
 /// A recommended message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Rfa {
     /// Start your BankID app.
     Rfa1,

@@ -26,6 +26,21 @@ pub fn payload(qr_start_token: &str, qr_start_secret: &str, qr_time: u64) -> Str
     )
 }
 
+/// The payload as an SVG image to put inline in a page (no XML prolog). A payload is
+/// about 120 characters, far below a QR code's capacity, so this fails only for input
+/// that is not a payload at all.
+pub fn svg(payload: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::L).ok()?;
+    let image = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // Inline SVG in HTML must not carry `<?xml ...?>`.
+    let start = image.find("<svg")?;
+    Some(image[start..].to_owned())
+}
+
 /// A parsed QR payload, as the simulated app reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scanned {
@@ -90,5 +105,16 @@ mod tests {
         assert_eq!(s.auth_code, auth_code(SECRET, 1));
         assert!(parse("bankid.x.notanumber.y").is_none());
         assert!(parse("other.x.1.y").is_none());
+    }
+
+    #[test]
+    fn svg_is_inline_markup_for_the_payload() {
+        let image = svg(&payload(TOKEN, SECRET, 0)).expect("renders");
+        assert!(
+            image.starts_with("<svg") && image.ends_with("</svg>"),
+            "{image:.60}"
+        );
+        assert!(image.contains("viewBox") && image.contains("<path"));
+        assert_ne!(image, svg(&payload(TOKEN, SECRET, 1)).expect("renders"));
     }
 }

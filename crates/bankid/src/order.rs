@@ -1,0 +1,381 @@
+//! The life of one order, shared by every instance through the ephemeral store: start
+//! it, collect every 2 s while the browser polls, show the animated QR code while the
+//! app has not picked it up, stop at `failed`/`complete`, and cancel an order the
+//! browser abandoned.
+//!
+//! The browser polls the identity provider about once a second; whichever instance
+//! answers collects from BankID if the last collect is 2 s old (a 2-second lease in the
+//! store makes that true across instances). `qrStartSecret` stays in the store.
+
+use crate::api::{AuthRequest, CompletionData, Status};
+use crate::client::{Client, Error};
+use crate::codes::{ErrorClass, HintCode};
+use crate::messages::{self, Flow, Rfa};
+use crate::qr;
+use portvakt_core::ports::{EphemeralStore, StoreError};
+use portvakt_core::random::new_token;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// BankID's advice: collect every two seconds.
+pub const COLLECT_INTERVAL: Duration = Duration::from_secs(2);
+/// How long an order's state is kept: BankID's order lifetime (~3 min) plus the time a
+/// finished order stays collectable, with margin.
+const STATE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// An opaque reference to an order, safe to keep in a login transaction. It is not the
+/// `orderRef`, which stays on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderHandle(String);
+
+impl OrderHandle {
+    /// The handle as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Reads a handle back.
+    pub fn from_string(s: String) -> Self {
+        OrderHandle(s)
+    }
+}
+
+/// A started order.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// Where the order's state lives.
+    pub handle: OrderHandle,
+    /// For [`crate::launch::launch_url`] (same device).
+    pub auto_start_token: String,
+}
+
+/// What the browser is told on each poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// Still going.
+    Pending {
+        /// The last hint code from BankID (none before the first collect).
+        hint: Option<HintCode>,
+        /// What to tell the user.
+        message: Rfa,
+        /// The current QR payload, while the app has not picked the order up (QR flow).
+        qr: Option<String>,
+    },
+    /// Done: call [`Orders::finish`] to take the completion data.
+    Complete,
+    /// BankID ended the order.
+    Failed {
+        /// Why.
+        hint: HintCode,
+        /// What to tell the user.
+        message: Rfa,
+    },
+    /// A call failed; `None` means an internal error (generic error page).
+    Error {
+        /// What to tell the user.
+        message: Option<Rfa>,
+    },
+}
+
+/// Why an order operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// No such order (unknown handle, finished, or expired).
+    #[error("no such BankID order")]
+    Unknown,
+    /// Starting the order failed at BankID.
+    #[error(transparent)]
+    BankId(#[from] Error),
+    /// The ephemeral store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Known {
+    Pending(Option<HintCode>),
+    Complete(Box<CompletionData>),
+    Failed(HintCode),
+    Error(Option<Rfa>),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stored {
+    order_ref: String,
+    qr_start_token: String,
+    qr_start_secret: String,
+    /// When the `/auth` answer arrived, in Unix milliseconds: `qrTime` counts from here.
+    started_ms: u64,
+    flow: Flow,
+    known: Known,
+}
+
+/// Orders of this identity provider.
+pub struct Orders {
+    client: Arc<Client>,
+    store: Arc<dyn EphemeralStore>,
+}
+
+fn order_key(handle: &OrderHandle) -> String {
+    format!("bankid:order:{}", handle.0)
+}
+fn lease_key(handle: &OrderHandle) -> String {
+    format!("bankid:collect:{}", handle.0)
+}
+fn seen_key(handle: &OrderHandle) -> String {
+    format!("bankid:seen:{}", handle.0)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn decode(bytes: &[u8]) -> Result<Stored, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode(stored: &Stored) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(stored).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Orders {
+    /// Orders through `client`, with state in `store`.
+    pub fn new(client: Arc<Client>, store: Arc<dyn EphemeralStore>) -> Self {
+        Orders { client, store }
+    }
+
+    /// The client, for calls outside an order's life (phone orders, signing).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Starts an identification (`/auth`) shown to the user by `flow`.
+    pub async fn start(&self, request: &AuthRequest, flow: Flow) -> Result<Started, OrderError> {
+        let order = self.client.auth(request).await?;
+        let handle = OrderHandle(new_token());
+        let stored = Stored {
+            order_ref: order.order_ref,
+            qr_start_token: order.qr_start_token,
+            qr_start_secret: order.qr_start_secret,
+            started_ms: now_ms(),
+            flow,
+            known: Known::Pending(None),
+        };
+        self.store
+            .put(&order_key(&handle), &encode(&stored)?, STATE_TTL)
+            .await?;
+        Ok(Started {
+            handle,
+            auto_start_token: order.auto_start_token,
+        })
+    }
+
+    /// One poll from the browser: collects if 2 s have passed since the last collect
+    /// (by any instance), and says what to show.
+    pub async fn poll(&self, handle: &OrderHandle) -> Result<Progress, OrderError> {
+        let mut stored = self.load(handle).await?;
+        self.store
+            .put(&seen_key(handle), b"1", COLLECT_INTERVAL * 5)
+            .await?;
+        if matches!(stored.known, Known::Pending(_))
+            && self
+                .store
+                .put_if_absent(&lease_key(handle), b"1", COLLECT_INTERVAL)
+                .await?
+        {
+            if let Some(known) = self.collect(&stored).await {
+                stored.known = known;
+                // `replace`, not `put`: an order cancelled or finished meanwhile stays so.
+                self.store
+                    .replace(&order_key(handle), &encode(&stored)?, STATE_TTL)
+                    .await?;
+            }
+        }
+        Ok(progress(&stored, now_ms()))
+    }
+
+    /// Takes a complete order's data, once: the login that reads it is the only one.
+    pub async fn finish(&self, handle: &OrderHandle) -> Result<CompletionData, OrderError> {
+        let bytes = self
+            .store
+            .take(&order_key(handle))
+            .await?
+            .ok_or(OrderError::Unknown)?;
+        match decode(&bytes)?.known {
+            Known::Complete(data) => Ok(*data),
+            _ => Err(OrderError::Unknown),
+        }
+    }
+
+    /// Ends an order the user gave up on: cancels it at BankID if still pending and
+    /// forgets it. Unknown handles are fine (already over).
+    pub async fn cancel(&self, handle: &OrderHandle) -> Result<(), OrderError> {
+        let Some(bytes) = self.store.take(&order_key(handle)).await? else {
+            return Ok(());
+        };
+        let stored = decode(&bytes)?;
+        if matches!(stored.known, Known::Pending(_)) {
+            // A failure here leaves the order to expire at BankID (about 3 minutes).
+            if let Err(e) = self.client.cancel(&stored.order_ref).await {
+                tracing::warn!(error = %e, "BankID cancel failed; the order will expire");
+            }
+        }
+        Ok(())
+    }
+
+    /// Cancels the order if the browser stops polling for `idle` (tab closed, user
+    /// gone). Runs on this instance; if the instance stops first, the order expires at
+    /// BankID on its own.
+    pub fn cancel_when_abandoned(self: &Arc<Self>, handle: OrderHandle, idle: Duration) {
+        let orders = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(idle).await;
+                let pending = match orders.load(&handle).await {
+                    Ok(stored) => matches!(stored.known, Known::Pending(_)),
+                    Err(_) => false,
+                };
+                if !pending {
+                    return;
+                }
+                match orders.store.get(&seen_key(&handle)).await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => {
+                        if let Err(e) = orders.cancel(&handle).await {
+                            tracing::warn!(error = %e, "cancelling an abandoned order failed");
+                        }
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "abandoned-order check failed");
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    async fn load(&self, handle: &OrderHandle) -> Result<Stored, OrderError> {
+        let bytes = self
+            .store
+            .get(&order_key(handle))
+            .await?
+            .ok_or(OrderError::Unknown)?;
+        Ok(decode(&bytes)?)
+    }
+
+    /// One `/collect`; `None` when nothing is known anew (backing off).
+    async fn collect(&self, stored: &Stored) -> Option<Known> {
+        match self.client.collect(&stored.order_ref).await {
+            Ok(answer) => Some(match answer.status {
+                Status::Pending => Known::Pending(answer.hint_code),
+                Status::Failed => Known::Failed(
+                    answer
+                        .hint_code
+                        .unwrap_or_else(|| HintCode::Unknown(String::new())),
+                ),
+                Status::Complete => match answer.completion_data {
+                    Some(data) => Known::Complete(Box::new(data)),
+                    None => Known::Error(Some(Rfa::Rfa22)),
+                },
+            }),
+            Err(e) if e.class() == ErrorClass::BackOff => None,
+            Err(e) => {
+                if e.class() == ErrorClass::Internal {
+                    tracing::error!(error = %e, "BankID collect refused: internal error");
+                }
+                Some(Known::Error(e.message()))
+            }
+        }
+    }
+}
+
+fn progress(stored: &Stored, now_ms: u64) -> Progress {
+    match &stored.known {
+        Known::Pending(hint) => {
+            let message = match hint {
+                Some(h) => messages::pending(h, stored.flow),
+                None => messages::pending(&HintCode::OutstandingTransaction, stored.flow),
+            };
+            // Show the QR code only until the app has the order (reference: "Show the
+            // QR only while the hint is outstandingTransaction").
+            let waiting_for_app = matches!(hint, None | Some(HintCode::OutstandingTransaction));
+            let qr = (stored.flow == Flow::Qr && waiting_for_app).then(|| {
+                let qr_time = now_ms.saturating_sub(stored.started_ms) / 1000;
+                qr::payload(&stored.qr_start_token, &stored.qr_start_secret, qr_time)
+            });
+            Progress::Pending {
+                hint: hint.clone(),
+                message,
+                qr,
+            }
+        }
+        Known::Complete(_) => Progress::Complete,
+        Known::Failed(hint) => Progress::Failed {
+            hint: hint.clone(),
+            message: messages::failed(hint, stored.flow),
+        },
+        Known::Error(message) => Progress::Error { message: *message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(flow: Flow, known: Known) -> Stored {
+        Stored {
+            order_ref: "o".into(),
+            qr_start_token: "67df3917-fa0d-44e5-b327-edcc928297f8".into(),
+            qr_start_secret: "d28db9a7-4cde-429e-a983-359be676944c".into(),
+            started_ms: 1_000_000,
+            flow,
+            known,
+        }
+    }
+
+    #[test]
+    fn qr_only_while_the_app_has_not_picked_the_order_up() {
+        let s = stored(Flow::Qr, Known::Pending(None));
+        let Progress::Pending { qr, message, .. } = progress(&s, 1_002_500) else {
+            panic!("pending")
+        };
+        assert_eq!(message, Rfa::Rfa1);
+        assert_eq!(
+            qr.as_deref(),
+            Some(
+                "bankid.67df3917-fa0d-44e5-b327-edcc928297f8.2.a9e5ec59cb4eee4ef4117150abc58fad7a85439a6a96ccbecc3668b41795b3f3"
+            ),
+            "qrTime counts whole seconds from the /auth answer"
+        );
+        let s = stored(Flow::Qr, Known::Pending(Some(HintCode::UserSign)));
+        assert!(matches!(
+            progress(&s, 1_002_500),
+            Progress::Pending {
+                qr: None,
+                message: Rfa::Rfa9,
+                ..
+            }
+        ));
+        let s = stored(Flow::Autostart, Known::Pending(None));
+        assert!(matches!(
+            progress(&s, 1_002_500),
+            Progress::Pending {
+                qr: None,
+                message: Rfa::Rfa13,
+                ..
+            }
+        ));
+        let s = stored(Flow::Autostart, Known::Failed(HintCode::StartFailed));
+        assert!(matches!(
+            progress(&s, 0),
+            Progress::Failed {
+                message: Rfa::Rfa17A,
+                ..
+            }
+        ));
+    }
+}
