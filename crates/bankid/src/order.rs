@@ -111,10 +111,14 @@ struct Stored {
     known: Known,
 }
 
+/// How long without a poll before an order counts as abandoned, unless set otherwise.
+pub const DEFAULT_ABANDON_AFTER: Duration = Duration::from_secs(10);
+
 /// Orders of this identity provider.
 pub struct Orders {
     client: Arc<Client>,
     store: Arc<dyn EphemeralStore>,
+    abandon_after: Duration,
 }
 
 fn order_key(handle: &OrderHandle) -> String {
@@ -144,7 +148,17 @@ fn encode(stored: &Stored) -> Result<Vec<u8>, StoreError> {
 impl Orders {
     /// Orders through `client`, with state in `store`.
     pub fn new(client: Arc<Client>, store: Arc<dyn EphemeralStore>) -> Self {
-        Orders { client, store }
+        Orders {
+            client,
+            store,
+            abandon_after: DEFAULT_ABANDON_AFTER,
+        }
+    }
+
+    /// How long without a poll before [`Orders::cancel_when_abandoned`] cancels.
+    pub fn abandon_after(mut self, idle: Duration) -> Self {
+        self.abandon_after = idle;
+        self
     }
 
     /// The client, for calls outside an order's life (phone orders, signing).
@@ -167,6 +181,10 @@ impl Orders {
         self.store
             .put(&order_key(&handle), &encode(&stored)?, STATE_TTL)
             .await?;
+        // Starting counts as the first sign of life.
+        self.store
+            .put(&seen_key(&handle), b"1", self.abandon_after)
+            .await?;
         Ok(Started {
             handle,
             auto_start_token: order.auto_start_token,
@@ -178,21 +196,20 @@ impl Orders {
     pub async fn poll(&self, handle: &OrderHandle) -> Result<Progress, OrderError> {
         let mut stored = self.load(handle).await?;
         self.store
-            .put(&seen_key(handle), b"1", COLLECT_INTERVAL * 5)
+            .put(&seen_key(handle), b"1", self.abandon_after)
             .await?;
         if matches!(stored.known, Known::Pending(_))
             && self
                 .store
                 .put_if_absent(&lease_key(handle), b"1", COLLECT_INTERVAL)
                 .await?
+            && let Some(known) = self.collect(&stored).await
         {
-            if let Some(known) = self.collect(&stored).await {
-                stored.known = known;
-                // `replace`, not `put`: an order cancelled or finished meanwhile stays so.
-                self.store
-                    .replace(&order_key(handle), &encode(&stored)?, STATE_TTL)
-                    .await?;
-            }
+            stored.known = known;
+            // `replace`, not `put`: an order cancelled or finished meanwhile stays so.
+            self.store
+                .replace(&order_key(handle), &encode(&stored)?, STATE_TTL)
+                .await?;
         }
         Ok(progress(&stored, now_ms()))
     }
@@ -226,14 +243,14 @@ impl Orders {
         Ok(())
     }
 
-    /// Cancels the order if the browser stops polling for `idle` (tab closed, user
-    /// gone). Runs on this instance; if the instance stops first, the order expires at
-    /// BankID on its own.
-    pub fn cancel_when_abandoned(self: &Arc<Self>, handle: OrderHandle, idle: Duration) {
+    /// Cancels the order once the browser has not polled for the abandon window (tab
+    /// closed, user gone). Runs on this instance; if the instance stops first, the
+    /// order expires at BankID on its own.
+    pub fn cancel_when_abandoned(self: &Arc<Self>, handle: OrderHandle) {
         let orders = Arc::clone(self);
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(idle).await;
+                tokio::time::sleep(orders.abandon_after).await;
                 let pending = match orders.load(&handle).await {
                     Ok(stored) => matches!(stored.known, Known::Pending(_)),
                     Err(_) => false,

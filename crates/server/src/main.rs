@@ -51,6 +51,20 @@ enum Command {
     Users(UsersCommand),
     /// Print the `sha256:…` hash of a client secret read from stdin (for client_secret_hash).
     HashSecret,
+    /// Run the BankID simulator (RP API v6 over mutual TLS, and a simulated BankID app)
+    /// for development; see docs/bankid.md.
+    BankidSimulator {
+        /// Where the RP API listens (HTTPS, client certificate required).
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+        /// Where the simulated app's page listens (plain HTTP, for a browser).
+        #[arg(long, default_value = "127.0.0.1:8444")]
+        app_listen: std::net::SocketAddr,
+        /// Where to write the generated CA (`ca.pem`) and an RP client identity
+        /// (`client.pem`) for the RP to use. Made anew at every start.
+        #[arg(long, default_value = "bankid-simulator")]
+        pki_dir: PathBuf,
+    },
     /// The newest audit events.
     Audit {
         /// How many.
@@ -214,6 +228,14 @@ async fn main() -> anyhow::Result<()> {
         println!("sha256:{}", portvakt_core::random::token_hash(secret));
         return Ok(());
     }
+    if let Command::BankidSimulator {
+        listen,
+        app_listen,
+        pki_dir,
+    } = command
+    {
+        return bankid_simulator(listen, app_listen, &pki_dir).await;
+    }
     let config = load_config(&cli.config)?;
     match command {
         Command::Serve => {
@@ -266,7 +288,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::HashSecret => Ok(()),
+        Command::HashSecret | Command::BankidSimulator { .. } => Ok(()),
     }
 }
 
@@ -475,5 +497,49 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             println!("created:         {}", a.created_at.0);
         }
     }
+    Ok(())
+}
+
+/// `portvakt bankid-simulator`: serves until stopped.
+async fn bankid_simulator(
+    listen: std::net::SocketAddr,
+    app_listen: std::net::SocketAddr,
+    pki_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use portvakt_bankid_simulator::{Simulator, TestPki, app_api, server, spawn};
+    let pki = TestPki::generate("Portvakt BankID Simulator CA")?;
+    let client = pki.issue_client("Portvakt development RP")?;
+    std::fs::create_dir_all(pki_dir).with_context(|| format!("creating {}", pki_dir.display()))?;
+    std::fs::write(pki_dir.join("ca.pem"), pki.ca_pem())?;
+    write_private(&pki_dir.join("client.pem"), client.pem.as_bytes())?;
+    let sim = Simulator::default();
+    let running = spawn(sim.clone(), listen, Some(&pki))
+        .await
+        .map_err(|e| anyhow::anyhow!("starting the simulator on {listen}: {e}"))?;
+    let app = tokio::net::TcpListener::bind(app_listen)
+        .await
+        .with_context(|| format!("binding {app_listen}"))?;
+    println!("BankID simulator (not BankID; for development and tests)");
+    println!("  RP API:        {}", running.rp_api_url());
+    println!("  server CA:     {}", pki_dir.join("ca.pem").display());
+    println!("  client cert:   {}", pki_dir.join("client.pem").display());
+    println!("  simulated app: http://{app_listen}/sim");
+    server::serve(app, app_api::router(sim), None).await;
+    Ok(())
+}
+
+/// Writes a file only its owner can read (it holds a private key).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes)?;
     Ok(())
 }
