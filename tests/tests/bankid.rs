@@ -636,6 +636,11 @@ async fn wrong_certificates_are_rejected_both_ways() {
     );
     let e = impostor.auth(&auth_request()).await.expect_err("refused");
     assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    assert!(impostor.check_connection().await.is_err());
+    rig.client
+        .check_connection()
+        .await
+        .expect("the right certificate passes the check");
     // A server that does not chain to the pinned CA: refused by the client, even
     // though nothing else is wrong (system roots are never used).
     let ours = rig.pki.issue_client("RP").expect("cert");

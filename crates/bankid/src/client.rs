@@ -190,6 +190,22 @@ impl Client {
         Ok(())
     }
 
+    /// Proves the connection works end to end (TLS, client certificate, API) without
+    /// starting an order: collects an order that cannot exist, which BankID answers
+    /// with `invalidParameters`.
+    pub async fn check_connection(&self) -> Result<(), Error> {
+        match self.collect("00000000-0000-4000-8000-000000000000").await {
+            Err(Error::Api {
+                code: ErrorCode::InvalidParameters,
+                ..
+            }) => Ok(()),
+            Err(e) => Err(e),
+            Ok(_) => Err(Error::Response(
+                "an order that cannot exist was found".into(),
+            )),
+        }
+    }
+
     async fn call<Req: Serialize, Resp: DeserializeOwned>(
         &self,
         path: &str,

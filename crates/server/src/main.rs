@@ -65,6 +65,23 @@ enum Command {
         #[arg(long, default_value = "bankid-simulator")]
         pki_dir: PathBuf,
     },
+    /// Check the connection to BankID (or the simulator) with a client certificate:
+    /// mutual TLS, the pinned CA and the API, without starting an order.
+    BankidCheck {
+        /// The RP API base, e.g. https://appapi2.test.bankid.com/rp/v6.0/
+        #[arg(long)]
+        url: url::Url,
+        /// The CA BankID's server must chain to (PEM).
+        #[arg(long)]
+        ca: PathBuf,
+        /// The client certificate as PKCS#12 (.p12/.pfx); password from
+        /// BANKID_CERT_PASSWORD.
+        #[arg(long, conflicts_with = "pem", required_unless_present = "pem")]
+        p12: Option<PathBuf>,
+        /// The client certificate and key as PEM.
+        #[arg(long)]
+        pem: Option<PathBuf>,
+    },
     /// The newest audit events.
     Audit {
         /// How many.
@@ -236,6 +253,9 @@ async fn main() -> anyhow::Result<()> {
     {
         return bankid_simulator(listen, app_listen, &pki_dir).await;
     }
+    if let Command::BankidCheck { url, ca, p12, pem } = command {
+        return bankid_check(url, &ca, p12.as_deref(), pem.as_deref()).await;
+    }
     let config = load_config(&cli.config)?;
     match command {
         Command::Serve => {
@@ -288,7 +308,9 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::HashSecret | Command::BankidSimulator { .. } => Ok(()),
+        Command::HashSecret | Command::BankidSimulator { .. } | Command::BankidCheck { .. } => {
+            Ok(())
+        }
     }
 }
 
@@ -541,5 +563,38 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
         .open(path)
         .with_context(|| format!("writing {}", path.display()))?;
     file.write_all(bytes)?;
+    Ok(())
+}
+
+/// `portvakt bankid-check`.
+async fn bankid_check(
+    url: url::Url,
+    ca: &std::path::Path,
+    p12: Option<&std::path::Path>,
+    pem: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use portvakt_bankid::tls::{ClientIdentity, ServerCa};
+    let read =
+        |p: &std::path::Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let identity = match (p12, pem) {
+        (Some(p12), _) => {
+            let password = std::env::var("BANKID_CERT_PASSWORD")
+                .context("set BANKID_CERT_PASSWORD to the PKCS#12 password")?;
+            ClientIdentity::from_pkcs12(&read(p12)?, &password)?
+        }
+        (None, Some(pem)) => ClientIdentity::from_pem(&read(pem)?)?,
+        (None, None) => anyhow::bail!("give --p12 or --pem"),
+    };
+    let client = portvakt_bankid::Client::new(portvakt_bankid::ClientConfig {
+        base_url: url.clone(),
+        identity,
+        server_ca: ServerCa::from_pem(&read(ca)?)?,
+        timeout: std::time::Duration::from_secs(10),
+    })?;
+    client
+        .check_connection()
+        .await
+        .with_context(|| format!("checking {url}"))?;
+    println!("OK: {url} accepted the client certificate and answered as the RP API v6");
     Ok(())
 }
