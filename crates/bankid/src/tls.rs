@@ -140,6 +140,33 @@ mod tests {
         );
     }
 
+    /// The CA files shipped in `config/bankid/` are the ones BankID's servers chain to.
+    #[test]
+    fn shipped_bankid_cas_have_the_known_fingerprints() {
+        use sha2::{Digest, Sha256};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/bankid");
+        for (file, fingerprint) in [
+            (
+                "test-bankid-ssl-root-ca-v1-test.pem",
+                "f3d0740ebfb3700e3b81aa791fee451472698c84e199c2eb48a443ff1d5b405c",
+            ),
+            (
+                "bankid-ssl-root-ca-v1.pem",
+                "e6a2d45c0a1051c959428649f86a09a9b2152cd551993cc2eb4cf094bdacbecb",
+            ),
+        ] {
+            let pem = std::fs::read_to_string(dir.join(file)).expect("CA file");
+            ServerCa::from_pem(pem.as_bytes()).expect("a usable CA");
+            let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            let der = STANDARD.decode(body).expect("base64");
+            let hex: String = Sha256::digest(&der)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(hex, fingerprint, "{file}");
+        }
+    }
+
     #[test]
     fn pem_blocks_wrap_at_64() {
         let block = pem_block("CERTIFICATE", &[7u8; 100]);
