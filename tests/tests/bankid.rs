@@ -175,8 +175,10 @@ async fn qr_flow_walks_the_real_pending_sequence_and_completes() {
         .expect("base64 signature");
     let signature = String::from_utf8(signature).expect("xml");
     assert!(signature.contains("SIMULATED") && signature.contains("usrVisibleData"));
-    // A finished order is not collectable forever: after ~3 minutes it is gone.
-    rig.sim.world().advance_clock(Duration::from_secs(181));
+    // A finished order stays collectable ~3 minutes, then it is gone.
+    rig.sim.world().advance_clock(Duration::from_secs(170));
+    assert_eq!(rig.hint(&order.order_ref).await.0, Status::Complete);
+    rig.sim.world().advance_clock(Duration::from_secs(11));
     assert_invalid_parameters(rig.client.collect(&order.order_ref).await);
 }
 
@@ -327,15 +329,17 @@ async fn the_failures_the_app_and_the_service_cause_themselves() {
     assert_eq!(rig.hint(&newer).await.0, Status::Pending);
     // Nobody opens the order: it expires after the real lifetime (~3 minutes).
     let order = rig.client.auth(&auth_request()).await.expect("auth");
-    rig.sim.world().advance_clock(Duration::from_secs(179));
+    rig.sim.world().advance_clock(Duration::from_secs(170));
     assert_eq!(rig.hint(&order.order_ref).await.0, Status::Pending);
-    rig.sim.world().advance_clock(Duration::from_secs(2));
+    rig.sim.world().advance_clock(Duration::from_secs(11));
     assert_eq!(
         rig.hint(&order.order_ref).await,
         (Status::Failed, Some(HintCode::ExpiredTransaction))
     );
     // A failed order stays collectable ~5 minutes, then BankID has forgotten it.
-    rig.sim.world().advance_clock(Duration::from_secs(301));
+    rig.sim.world().advance_clock(Duration::from_secs(280));
+    assert_eq!(rig.hint(&order.order_ref).await.0, Status::Failed);
+    rig.sim.world().advance_clock(Duration::from_secs(21));
     assert_invalid_parameters(rig.client.collect(&order.order_ref).await);
 }
 
@@ -552,6 +556,104 @@ async fn the_simulator_speaks_bankids_http() {
 }
 
 #[tokio::test]
+async fn the_control_api_scripts_the_simulator_over_http() {
+    let rig = rig().await;
+    let control = |what: &str, body: Value| {
+        rig.app
+            .post(format!("{}sim/control/{what}", rig.running.base_url()))
+            .json(&body)
+            .send()
+    };
+    // A test person, shown escaped on the app's page.
+    let added = control(
+        "person",
+        json!({"personalNumber": "200001012384", "givenName": "<script>x</script>", "surname": "Test", "bankIdIssueDate": "2024-01-01"}),
+    )
+    .await
+    .expect("person");
+    assert_eq!(added.status(), 200);
+    let page = rig
+        .app
+        .get(rig.running.app_url())
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("&lt;script&gt;x&lt;/script&gt;") && !page.contains("<script>x"));
+    // A script for one order already open in the app takes effect at once.
+    let order_ref = rig.opened_order("200001012384").await;
+    assert_eq!(rig.hint(&order_ref).await.1, Some(HintCode::Started));
+    let scripted = control(
+        "script",
+        json!({"orderRef": order_ref, "script": {"pending": [], "stepMs": 0, "outcome": {"fail": "transactionRiskBlocked"}}}),
+    )
+    .await
+    .expect("script");
+    assert_eq!(scripted.status(), 200);
+    assert_eq!(
+        rig.hint(&order_ref).await,
+        (Status::Failed, Some(HintCode::TransactionRiskBlocked))
+    );
+    let unknown = control(
+        "script",
+        json!({"orderRef": "nope", "script": {"pending": [], "outcome": "complete"}}),
+    )
+    .await
+    .expect("script");
+    assert_eq!(unknown.status(), 400);
+    // A script for everyone: orders complete by themselves.
+    control(
+        "script",
+        json!({"script": {"pending": ["started"], "stepMs": 0, "outcome": "complete"}}),
+    )
+    .await
+    .expect("script");
+    let order_ref = rig.opened_order(BERTIL).await;
+    assert_eq!(rig.hint(&order_ref).await.0, Status::Complete);
+    // An injected error on every path.
+    control(
+        "fault",
+        json!({"path": "*", "errorCode": "maintenance", "times": 1}),
+    )
+    .await
+    .expect("fault");
+    let e = rig
+        .client
+        .auth(&auth_request())
+        .await
+        .expect_err("maintenance");
+    assert!(
+        matches!(
+            e,
+            Error::Api {
+                status: 503,
+                code: ErrorCode::Maintenance,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // The clock.
+    let order = rig.client.auth(&auth_request()).await.expect("auth");
+    control("advance", json!({"seconds": 181}))
+        .await
+        .expect("advance");
+    assert_eq!(
+        rig.hint(&order.order_ref).await,
+        (Status::Failed, Some(HintCode::ExpiredTransaction))
+    );
+    // Latency.
+    control("latency", json!({"path": "collect", "ms": 300}))
+        .await
+        .expect("latency");
+    let before = std::time::Instant::now();
+    rig.client.collect(&order.order_ref).await.expect("collect");
+    assert!(before.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
 async fn cancel_ends_the_order_and_timeouts_are_errors() {
     let rig = rig().await;
     let order = rig.client.auth(&auth_request()).await.expect("auth");
@@ -642,7 +744,7 @@ async fn wrong_certificates_are_rejected_both_ways() {
         .await
         .expect("the right certificate passes the check");
     // A server that does not chain to the pinned CA: refused by the client, even
-    // though nothing else is wrong (system roots are never used).
+    // though the certificate, the name and the client certificate are all fine.
     let ours = rig.pki.issue_client("RP").expect("cert");
     let misled = client_for(
         &rig.running,
@@ -726,37 +828,55 @@ fn assert_invalid_parameters<T: std::fmt::Debug>(result: Result<T, Error>) {
 // The order lifecycle keeps its state in the ephemeral store, so it runs on both.
 on_both_backends!(
     lifecycle_qr_login_through_the_store,
+    lifecycle_failures_errors_and_back_off,
     lifecycle_cancel_and_abandon,
 );
 
-async fn lifecycle_rig(backend: Backend, abandon_after: Duration) -> (Rig, Arc<Orders>) {
-    let rig = rig().await;
-    let identity = rig.pki.issue_client("lifecycle RP").expect("cert");
-    let client = client_for(
-        &rig.running,
-        ClientIdentity::from_pem(identity.pem.as_bytes()).expect("identity"),
-        rig.pki.ca_pem(),
-        Duration::from_secs(5),
-    );
-    let orders =
-        Orders::new(Arc::new(client), ephemeral_store(backend).await).abandon_after(abandon_after);
-    (rig, Arc::new(orders))
+/// A rig and `Orders` over one store; `orders(…)` makes more instances on that store.
+struct Lifecycle {
+    rig: Rig,
+    store: Arc<dyn portvakt_core::ports::EphemeralStore>,
+}
+
+impl Lifecycle {
+    async fn new(backend: Backend) -> Self {
+        Lifecycle {
+            rig: rig().await,
+            store: ephemeral_store(backend).await,
+        }
+    }
+
+    /// Another instance: its own client (and certificate), the same store.
+    fn orders(&self, collect_interval: Duration, abandon_after: Duration) -> Arc<Orders> {
+        let identity = self.rig.pki.issue_client("lifecycle RP").expect("cert");
+        let client = client_for(
+            &self.rig.running,
+            ClientIdentity::from_pem(identity.pem.as_bytes()).expect("identity"),
+            self.rig.pki.ca_pem(),
+            Duration::from_secs(5),
+        );
+        Arc::new(
+            Orders::new(Arc::new(client), Arc::clone(&self.store))
+                .collect_interval(collect_interval)
+                .abandon_after(abandon_after),
+        )
+    }
 }
 
 async fn lifecycle_qr_login_through_the_store(backend: Backend) {
-    let (rig, orders) = lifecycle_rig(backend, Duration::from_secs(10)).await;
+    let life = Lifecycle::new(backend).await;
+    let rig = &life.rig;
+    let first = life.orders(Duration::from_secs(5), Duration::from_secs(60));
+    let second = life.orders(Duration::from_secs(5), Duration::from_secs(60));
     rig.sim
         .world()
         .script_person(ANNA, Script::approve_after(100));
-    let started = orders
-        .start(&auth_request(), Flow::Qr)
-        .await
-        .expect("start");
+    let started = first.start(&auth_request(), Flow::Qr).await.expect("start");
     let Progress::Pending {
         qr: Some(payload),
         message,
         hint,
-    } = orders.poll(&started.handle).await.expect("poll")
+    } = first.poll(&started.handle).await.expect("poll")
     else {
         panic!("pending with a QR code")
     };
@@ -767,39 +887,136 @@ async fn lifecycle_qr_login_through_the_store(backend: Backend) {
     assert!(qr::svg(&payload).is_some());
     // The payload the browser shows is one the app accepts.
     assert_eq!(rig.scan(&payload, ANNA).await.0, 200);
-    // Polls within 2 s of the last collect do not call BankID again.
+    // Polls within the collect interval do not call BankID again, on any instance.
     assert!(matches!(
-        orders.poll(&started.handle).await.expect("poll"),
+        second.poll(&started.handle).await.expect("poll"),
         Progress::Pending {
             hint: Some(HintCode::OutstandingTransaction),
             ..
         }
     ));
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(matches!(
+        second.finish(&started.handle).await,
+        Err(OrderError::NotComplete)
+    ));
+    tokio::time::sleep(Duration::from_millis(5100)).await;
+    // The other instance continues the order.
     assert_eq!(
-        orders.poll(&started.handle).await.expect("poll"),
+        second.poll(&started.handle).await.expect("poll"),
         Progress::Complete
     );
-    let data = orders
+    assert_eq!(
+        first.poll(&started.handle).await.expect("poll"),
+        Progress::Complete
+    );
+    let data = first
         .finish(&started.handle)
         .await
         .expect("completion data");
     assert_eq!(data.user.personal_number, ANNA);
     assert!(
         matches!(
-            orders.finish(&started.handle).await,
+            second.finish(&started.handle).await,
             Err(OrderError::Unknown)
         ),
         "taken once"
     );
     assert!(matches!(
-        orders.poll(&started.handle).await,
+        first.poll(&started.handle).await,
         Err(OrderError::Unknown)
     ));
 }
 
+async fn lifecycle_failures_errors_and_back_off(backend: Backend) {
+    let life = Lifecycle::new(backend).await;
+    let rig = &life.rig;
+    let orders = life.orders(Duration::from_millis(50), Duration::from_secs(60));
+    let poll_after_interval = |handle: portvakt_bankid::OrderHandle| {
+        let orders = Arc::clone(&orders);
+        async move {
+            tokio::time::sleep(Duration::from_millis(80)).await;
+            orders.poll(&handle).await.expect("poll")
+        }
+    };
+    // BankID ends the order: the failure and its message.
+    rig.sim
+        .world()
+        .script_person(BERTIL, Script::fail_with(HintCode::CertificateErr));
+    let started = orders
+        .start(&auth_request(), Flow::Autostart)
+        .await
+        .expect("start");
+    rig.app(
+        "open",
+        json!({"autoStartToken": started.auto_start_token, "personalNumber": BERTIL}),
+    )
+    .await;
+    assert_eq!(
+        poll_after_interval(started.handle.clone()).await,
+        Progress::Failed {
+            hint: HintCode::CertificateErr,
+            message: Rfa::Rfa16
+        }
+    );
+
+    // tooManyRequests: still pending, nothing lost.
+    let started = orders
+        .start(&auth_request(), Flow::Qr)
+        .await
+        .expect("start");
+    rig.sim.world().inject(portvakt_bankid_simulator::Fault {
+        path: "collect".into(),
+        error: portvakt_bankid_simulator::world::ApiError {
+            code: ErrorCode::TooManyRequests,
+            details: "slow down".into(),
+        },
+        times: 1,
+    });
+    assert!(matches!(
+        poll_after_interval(started.handle.clone()).await,
+        Progress::Pending { .. }
+    ));
+
+    // Two failed collects are retried; the third ends the order with RFA5 and cancels it
+    // at BankID.
+    tokio::time::sleep(Duration::from_millis(1100)).await; // Retry-After: 1
+    let Progress::Pending {
+        qr: Some(payload), ..
+    } = poll_after_interval(started.handle.clone()).await
+    else {
+        panic!("pending with a QR code")
+    };
+    let (_, body) = rig.scan(&payload, ANNA).await;
+    let order_ref = body["orderRef"].as_str().expect("scanned").to_owned();
+    rig.sim.world().inject(portvakt_bankid_simulator::Fault {
+        path: "collect".into(),
+        error: portvakt_bankid_simulator::world::ApiError {
+            code: ErrorCode::Maintenance,
+            details: "down".into(),
+        },
+        times: 3,
+    });
+    assert!(matches!(
+        poll_after_interval(started.handle.clone()).await,
+        Progress::Pending { .. }
+    ));
+    assert!(matches!(
+        poll_after_interval(started.handle.clone()).await,
+        Progress::Pending { .. }
+    ));
+    assert_eq!(
+        poll_after_interval(started.handle.clone()).await,
+        Progress::Error {
+            message: Some(Rfa::Rfa5)
+        }
+    );
+    assert_invalid_parameters(rig.client.collect(&order_ref).await);
+}
+
 async fn lifecycle_cancel_and_abandon(backend: Backend) {
-    let (rig, orders) = lifecycle_rig(backend, Duration::from_secs(1)).await;
+    let life = Lifecycle::new(backend).await;
+    let rig = &life.rig;
+    let orders = life.orders(COLLECT, Duration::from_secs(1));
     // Cancelled by the user: gone at BankID too.
     let started = orders
         .start(&auth_request(), Flow::Autostart)
@@ -825,30 +1042,54 @@ async fn lifecycle_cancel_and_abandon(backend: Backend) {
         Err(OrderError::Unknown)
     ));
 
-    // Abandoned: the browser stops polling, and the order is cancelled at BankID.
-    let started = orders
+    // Abandoned: the user scans the QR code, then the browser stops polling (tab
+    // closed); the order is cancelled at BankID…
+    let abandoned = orders
+        .start(&auth_request(), Flow::Qr)
+        .await
+        .expect("start");
+    let Progress::Pending {
+        qr: Some(payload), ..
+    } = orders.poll(&abandoned.handle).await.expect("poll")
+    else {
+        panic!("pending")
+    };
+    let (_, body) = rig.scan(&payload, ANNA).await;
+    let abandoned_ref = body["orderRef"].as_str().expect("scanned").to_owned();
+    // …but a same-device order is not: the user is in the BankID app meanwhile.
+    let same_device = orders
         .start(&auth_request(), Flow::Autostart)
         .await
         .expect("start");
     let (_, body) = rig
         .app(
             "open",
-            json!({"autoStartToken": started.auto_start_token, "personalNumber": BERTIL}),
+            json!({"autoStartToken": same_device.auto_start_token, "personalNumber": BERTIL}),
         )
         .await;
-    let order_ref = body["orderRef"].as_str().expect("ref").to_owned();
-    orders.cancel_when_abandoned(started.handle.clone());
-    orders
-        .poll(&started.handle)
-        .await
-        .expect("one poll, then silence");
+    let same_device_ref = body["orderRef"].as_str().expect("ref").to_owned();
+    orders.cancel_when_abandoned(abandoned.handle.clone());
+    orders.cancel_when_abandoned(same_device.handle.clone());
     let mut gone = false;
-    for _ in 0..40 {
+    for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if rig.client.collect(&order_ref).await.is_err() {
+        if let Err(e) = rig.client.collect(&abandoned_ref).await {
+            assert!(
+                matches!(
+                    e,
+                    Error::Api {
+                        code: ErrorCode::InvalidParameters,
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
             gone = true;
             break;
         }
     }
-    assert!(gone, "the abandoned order was cancelled at BankID");
+    assert!(gone, "the abandoned QR order was cancelled at BankID");
+    assert_eq!(rig.hint(&same_device_ref).await.0, Status::Pending);
 }
+
+const COLLECT: Duration = portvakt_bankid::order::COLLECT_INTERVAL;

@@ -127,7 +127,7 @@ async fn script(State(sim): State<Simulator>, Json(b): Json<ScriptBody>) -> Resp
     match (b.order_ref, b.personal_number) {
         (Some(order_ref), _) => {
             if !world.script_order(&order_ref, b.script) {
-                return app_result(Err::<(), _>(AppError::NotInApp));
+                return app_result(Err::<(), _>(AppError::UnknownOrder));
             }
         }
         (None, Some(pnr)) => world.script_person(&pnr, b.script),

@@ -113,14 +113,18 @@ fn is_plain_json(headers: &HeaderMap) -> bool {
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
-        // Name the field like BankID does ("Invalid orderRef"), without echoing values.
-        let field = e
-            .to_string()
-            .split('`')
-            .nth(1)
-            .map(str::to_owned)
-            .unwrap_or_else(|| "request".to_owned());
-        ApiError::new(ErrorCode::InvalidParameters, &format!("Invalid {field}"))
+        // Name a missing field like BankID does ("Invalid orderRef"). Other serde
+        // messages quote the offending value, which may be a personal number: not
+        // echoed.
+        let text = e.to_string();
+        let missing = text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let details = missing.map_or_else(
+            || "Invalid parameters".to_owned(),
+            |f| format!("Invalid {f}"),
+        );
+        ApiError::new(ErrorCode::InvalidParameters, &details)
     })
 }
 

@@ -10,6 +10,9 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+/// A client that does not finish the handshake in this time is dropped.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves `router` on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, router: Router, tls: Option<Arc<rustls::ServerConfig>>) {
     let Some(tls) = tls else {
@@ -23,7 +26,9 @@ pub async fn serve(listener: TcpListener, router: Router, tls: Option<Arc<rustls
         let (tcp, _) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
+                // Out of file descriptors and the like: pause rather than spin.
                 tracing::warn!(error = %e, "BankID simulator: accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
             }
         };
@@ -31,12 +36,14 @@ pub async fn serve(listener: TcpListener, router: Router, tls: Option<Arc<rustls
         let router = router.clone();
         tokio::spawn(async move {
             // A client certificate from another CA ends here, in the handshake.
-            let stream = match acceptor.accept(tcp).await {
-                Ok(stream) => stream,
-                Err(e) => {
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
+            let stream = match handshake.await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) => {
                     tracing::info!(error = %e, "BankID simulator: TLS handshake refused");
                     return;
                 }
+                Err(_) => return,
             };
             let has_cert = stream
                 .get_ref()

@@ -260,9 +260,12 @@ pub enum AppError {
     /// No such test person.
     #[error("no such test person")]
     UnknownPerson,
-    /// No such order, or it is not in the app.
+    /// The order is not open in the app.
     #[error("the order is not open in the app")]
     NotInApp,
+    /// No such order.
+    #[error("no such order")]
+    UnknownOrder,
 }
 
 /// The whole simulated BankID.
@@ -302,7 +305,7 @@ impl World {
 
     /// Moves the clock forward.
     pub fn advance_clock(&mut self, by: Duration) {
-        self.offset += by;
+        self.offset = self.offset.saturating_add(by);
     }
 
     /// The test persons.
@@ -328,20 +331,33 @@ impl World {
         self.default_script = script;
     }
 
-    /// The script for one order; false if there is no such order.
+    /// The script for one order; false if there is no such order. An order already
+    /// in the app starts the new script now.
     pub fn script_order(&mut self, order_ref: &str, script: Script) -> bool {
-        match self.orders.get_mut(order_ref) {
-            Some(order) => {
-                order.script = Some(script);
-                true
-            }
-            None => false,
+        self.sweep();
+        let now = self.now();
+        let Some(order) = self.orders.get_mut(order_ref) else {
+            return false;
+        };
+        let adapted = script.for_order(order.requirement.mrtd == Some(true), order.kind.is_phone());
+        if let Phase::InApp {
+            script: current,
+            opened,
+            ..
+        } = &mut order.phase
+        {
+            *current = adapted;
+            *opened = now;
         }
+        order.script = Some(script);
+        true
     }
 
     /// Answers the next `fault.times` calls to `fault.path` with `fault.error`.
     pub fn inject(&mut self, fault: Fault) {
-        self.faults.push(fault);
+        if fault.times > 0 {
+            self.faults.push(fault);
+        }
     }
 
     /// Delays every answer on `path` (`*` for all).
@@ -601,9 +617,6 @@ impl World {
             }
         }
         let order = self.orders.get(order_ref).ok_or(AppError::UnknownToken)?;
-        if !matches!(order.phase, Phase::WaitingForApp) {
-            return Err(AppError::NotWaiting);
-        }
         // An order locked to another person: the app finds no usable BankID and stays
         // at `started` until the order expires.
         let script = if order

@@ -23,7 +23,7 @@ pub enum CardReader {
 }
 
 /// `requirement`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Requirement {
     /// Require the security code (not biometrics).
@@ -44,6 +44,22 @@ pub struct Requirement {
     /// Accepted risk level (verify against BankID's current documentation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<String>,
+}
+
+impl std::fmt::Debug for Requirement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Requirement")
+            .field("pin_code", &self.pin_code)
+            .field("mrtd", &self.mrtd)
+            .field("card_reader", &self.card_reader)
+            .field("certificate_policies", &self.certificate_policies)
+            .field(
+                "personal_number",
+                &self.personal_number.as_ref().map(|_| "[redacted]"),
+            )
+            .field("risk", &self.risk)
+            .finish()
+    }
 }
 
 /// `web`: about the browser that started the order.
@@ -228,7 +244,7 @@ pub struct StepUp {
 }
 
 /// `completionData` of a complete order; keep it for audit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompletionData {
     /// Who.
@@ -247,6 +263,22 @@ pub struct CompletionData {
     /// With `returnRisk`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<String>,
+}
+
+/// Only what is safe in a log: the signature holds the user's certificate (with the
+/// personal number), and the device's address is personal data.
+impl std::fmt::Debug for CompletionData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompletionData")
+            .field("user", &self.user)
+            .field("bank_id_issue_date", &self.bank_id_issue_date)
+            .field("step_up", &self.step_up)
+            .field(
+                "signature",
+                &format_args!("[{} bytes]", self.signature.len()),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// Answer to `/collect`.
@@ -321,10 +353,18 @@ mod tests {
         let data = c.completion_data.expect("data");
         assert_eq!(data.user.given_name, "Karl");
         assert_eq!(data.step_up, Some(StepUp { mrtd: true }));
+        let debug = format!("{data:?}");
         assert!(
-            !format!("{data:?}").contains("190000000000"),
-            "Debug hides the personal number"
+            !debug.contains("190000000000")
+                && !debug.contains("PD94bWwg")
+                && !debug.contains("192.168.0.1"),
+            "Debug hides the personal number, the signature and the address: {debug}"
         );
+        let requirement = Requirement {
+            personal_number: Some("199001010017".into()),
+            ..Requirement::default()
+        };
+        assert!(!format!("{requirement:?}").contains("199001010017"));
         let pending: CollectResponse = serde_json::from_value(
             json!({"orderRef": "x", "status": "pending", "hintCode": "someFutureHint"}),
         )

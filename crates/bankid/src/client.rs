@@ -66,6 +66,15 @@ pub enum Error {
         /// `details` (for logs).
         details: String,
     },
+    /// An error status without BankID's error body (a proxy or load balancer answered,
+    /// or BankID's front broke); classed by the status alone.
+    #[error("HTTP {status} without a BankID error body")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// What the status means in BankID's table.
+        code: ErrorCode,
+    },
     /// An earlier `tooManyRequests` asked us to wait; no request was sent.
     #[error("backing off after tooManyRequests for another {0:?}")]
     BackingOff(Duration),
@@ -85,7 +94,7 @@ impl Error {
     /// like BankID's own `requestTimeout`: tell the user to try again.
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Api { code, .. } => code.class(),
+            Error::Api { code, .. } | Error::Status { code, .. } => code.class(),
             Error::BackingOff(_) => ErrorClass::BackOff,
             Error::Timeout | Error::Transport(_) | Error::Response(_) => ErrorClass::TryAgain,
         }
@@ -95,7 +104,7 @@ impl Error {
     /// generic error page.
     pub fn message(&self) -> Option<Rfa> {
         match self {
-            Error::Api { code, .. } => crate::messages::error(code),
+            Error::Api { code, .. } | Error::Status { code, .. } => crate::messages::error(code),
             Error::BackingOff(_) | Error::Timeout | Error::Transport(_) => Some(Rfa::Rfa5),
             Error::Response(_) => Some(Rfa::Rfa22),
         }
@@ -107,6 +116,7 @@ impl Error {
 pub struct Client {
     http: reqwest::Client,
     base: Url,
+    timeout: Duration,
     /// Set by `tooManyRequests`: no call before this instant.
     back_off_until: Mutex<Option<Instant>>,
 }
@@ -136,8 +146,14 @@ impl Client {
         Ok(Client {
             http,
             base: config.base_url,
+            timeout: config.timeout,
             back_off_until: Mutex::new(None),
         })
+    }
+
+    /// The longest a call can take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// `/auth`: start an identification.
@@ -192,7 +208,8 @@ impl Client {
 
     /// Proves the connection works end to end (TLS, client certificate, API) without
     /// starting an order: collects an order that cannot exist, which BankID answers
-    /// with `invalidParameters`.
+    /// with `invalidParameters` in its own error body (a bare 400 from a proxy does
+    /// not count).
     pub async fn check_connection(&self) -> Result<(), Error> {
         match self.collect("00000000-0000-4000-8000-000000000000").await {
             Err(Error::Api {

@@ -4,8 +4,10 @@
 //! browser abandoned.
 //!
 //! The browser polls the identity provider about once a second; whichever instance
-//! answers collects from BankID if the last collect is 2 s old (a 2-second lease in the
-//! store makes that true across instances). `qrStartSecret` stays in the store.
+//! answers collects from BankID when the last collect ended 2 s ago. A lease in the
+//! store makes that hold across instances: it is taken for as long as a collect can
+//! last (the client's timeout) and, when the collect ends, set to run out 2 s later.
+//! `qrStartSecret` and `orderRef` stay in the store; the browser sees a handle.
 
 use crate::api::{AuthRequest, CompletionData, Status};
 use crate::client::{Client, Error};
@@ -20,6 +22,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// BankID's advice: collect every two seconds.
 pub const COLLECT_INTERVAL: Duration = Duration::from_secs(2);
+/// Collects that fail in a row (timeouts, 5xx) before the order is given up.
+const COLLECT_ATTEMPTS: u32 = 3;
+/// How long without a poll before a QR order counts as abandoned, unless set otherwise.
+/// Generous: a user may look for the phone, unlock it and open the app.
+pub const DEFAULT_ABANDON_AFTER: Duration = Duration::from_secs(60);
 /// How long an order's state is kept: BankID's order lifetime (~3 min) plus the time a
 /// finished order stays collectable, with margin.
 const STATE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -84,6 +91,9 @@ pub enum OrderError {
     /// No such order (unknown handle, finished, or expired).
     #[error("no such BankID order")]
     Unknown,
+    /// `finish` on an order that is not complete.
+    #[error("the BankID order is not complete")]
+    NotComplete,
     /// Starting the order failed at BankID.
     #[error(transparent)]
     BankId(#[from] Error),
@@ -92,7 +102,7 @@ pub enum OrderError {
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 enum Known {
     Pending(Option<HintCode>),
     Complete(Box<CompletionData>),
@@ -100,24 +110,43 @@ enum Known {
     Error(Option<Rfa>),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl Known {
+    fn is_pending(&self) -> bool {
+        matches!(self, Known::Pending(_))
+    }
+}
+
+/// No `Debug`: it holds `qrStartSecret` and, when complete, the user's data.
+#[derive(Clone, Serialize, Deserialize)]
 struct Stored {
     order_ref: String,
     qr_start_token: String,
     qr_start_secret: String,
     /// When the `/auth` answer arrived, in Unix milliseconds: `qrTime` counts from here.
+    /// Instances share it, so their clocks must agree (NTP) to within a second.
     started_ms: u64,
     flow: Flow,
     known: Known,
+    /// Collects that failed in a row.
+    #[serde(default)]
+    failed_collects: u32,
 }
 
-/// How long without a poll before an order counts as abandoned, unless set otherwise.
-pub const DEFAULT_ABANDON_AFTER: Duration = Duration::from_secs(10);
+/// What one `/collect` taught us.
+enum Collected {
+    /// New state.
+    Known(Known),
+    /// A failure worth another try at the next interval.
+    Transient,
+    /// `tooManyRequests`: nothing new, try later.
+    BackOff,
+}
 
 /// Orders of this identity provider.
 pub struct Orders {
     client: Arc<Client>,
     store: Arc<dyn EphemeralStore>,
+    collect_interval: Duration,
     abandon_after: Duration,
 }
 
@@ -151,8 +180,15 @@ impl Orders {
         Orders {
             client,
             store,
+            collect_interval: COLLECT_INTERVAL,
             abandon_after: DEFAULT_ABANDON_AFTER,
         }
+    }
+
+    /// How often to collect (BankID says every 2 s; tests may slow it down).
+    pub fn collect_interval(mut self, interval: Duration) -> Self {
+        self.collect_interval = interval;
+        self
     }
 
     /// How long without a poll before [`Orders::cancel_when_abandoned`] cancels.
@@ -177,6 +213,7 @@ impl Orders {
             started_ms: now_ms(),
             flow,
             known: Known::Pending(None),
+            failed_collects: 0,
         };
         self.store
             .put(&order_key(&handle), &encode(&stored)?, STATE_TTL)
@@ -191,22 +228,46 @@ impl Orders {
         })
     }
 
-    /// One poll from the browser: collects if 2 s have passed since the last collect
-    /// (by any instance), and says what to show.
+    /// One poll from the browser: collects if the last collect ended 2 s ago (on any
+    /// instance), and says what to show.
     pub async fn poll(&self, handle: &OrderHandle) -> Result<Progress, OrderError> {
         let mut stored = self.load(handle).await?;
         self.store
             .put(&seen_key(handle), b"1", self.abandon_after)
             .await?;
-        if matches!(stored.known, Known::Pending(_))
+        let lease = lease_key(handle);
+        let longest_collect = self.client.timeout() + self.collect_interval;
+        if stored.known.is_pending()
             && self
                 .store
-                .put_if_absent(&lease_key(handle), b"1", COLLECT_INTERVAL)
+                .put_if_absent(&lease, b"1", longest_collect)
                 .await?
-            && let Some(known) = self.collect(&stored).await
         {
-            stored.known = known;
-            // `replace`, not `put`: an order cancelled or finished meanwhile stays so.
+            let collected = self.collect(&stored).await;
+            self.store.put(&lease, b"1", self.collect_interval).await?;
+            // Only this lease holder writes, but `cancel` and `finish` may have taken
+            // the order meanwhile: re-read, and change only a pending order.
+            let current = self.load(handle).await?;
+            if !current.known.is_pending() {
+                return Ok(progress(&current, now_ms()));
+            }
+            stored = current;
+            match collected {
+                Collected::Known(known) => {
+                    stored.known = known;
+                    stored.failed_collects = 0;
+                }
+                Collected::Transient => {
+                    stored.failed_collects += 1;
+                    if stored.failed_collects >= COLLECT_ATTEMPTS {
+                        stored.known = Known::Error(Some(Rfa::Rfa5));
+                    }
+                }
+                Collected::BackOff => {}
+            }
+            if matches!(stored.known, Known::Error(_)) {
+                self.cancel_at_bankid(&stored.order_ref).await;
+            }
             self.store
                 .replace(&order_key(handle), &encode(&stored)?, STATE_TTL)
                 .await?;
@@ -215,7 +276,11 @@ impl Orders {
     }
 
     /// Takes a complete order's data, once: the login that reads it is the only one.
+    /// An order that is not complete is left as it is.
     pub async fn finish(&self, handle: &OrderHandle) -> Result<CompletionData, OrderError> {
+        if !matches!(self.load(handle).await?.known, Known::Complete(_)) {
+            return Err(OrderError::NotComplete);
+        }
         let bytes = self
             .store
             .take(&order_key(handle))
@@ -227,36 +292,32 @@ impl Orders {
         }
     }
 
-    /// Ends an order the user gave up on: cancels it at BankID if still pending and
-    /// forgets it. Unknown handles are fine (already over).
+    /// Ends an order the user gave up on: cancels it at BankID unless it is over there
+    /// already, and forgets it. Unknown handles are fine (already over).
     pub async fn cancel(&self, handle: &OrderHandle) -> Result<(), OrderError> {
         let Some(bytes) = self.store.take(&order_key(handle)).await? else {
             return Ok(());
         };
         let stored = decode(&bytes)?;
-        if matches!(stored.known, Known::Pending(_)) {
-            // A failure here leaves the order to expire at BankID (about 3 minutes).
-            if let Err(e) = self.client.cancel(&stored.order_ref).await {
-                tracing::warn!(error = %e, "BankID cancel failed; the order will expire");
-            }
+        if matches!(stored.known, Known::Pending(_) | Known::Error(_)) {
+            self.cancel_at_bankid(&stored.order_ref).await;
         }
         Ok(())
     }
 
-    /// Cancels the order once the browser has not polled for the abandon window (tab
-    /// closed, user gone). Runs on this instance; if the instance stops first, the
-    /// order expires at BankID on its own.
+    /// Cancels a QR order once the browser has not polled for the abandon window (tab
+    /// closed, user gone). Same-device orders are left alone: while the user is in the
+    /// BankID app the browser is in the background and may not poll at all; BankID
+    /// ends those orders itself after about three minutes. Runs on this instance; if
+    /// the instance stops first, the order likewise expires at BankID.
     pub fn cancel_when_abandoned(self: &Arc<Self>, handle: OrderHandle) {
         let orders = Arc::clone(self);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(orders.abandon_after).await;
-                let pending = match orders.load(&handle).await {
-                    Ok(stored) => matches!(stored.known, Known::Pending(_)),
-                    Err(_) => false,
-                };
-                if !pending {
-                    return;
+                match orders.load(&handle).await {
+                    Ok(stored) if stored.flow == Flow::Qr && stored.known.is_pending() => {}
+                    _ => return,
                 }
                 match orders.store.get(&seen_key(&handle)).await {
                     Ok(Some(_)) => continue,
@@ -284,10 +345,16 @@ impl Orders {
         Ok(decode(&bytes)?)
     }
 
-    /// One `/collect`; `None` when nothing is known anew (backing off).
-    async fn collect(&self, stored: &Stored) -> Option<Known> {
+    /// Best effort: a failure leaves the order to expire at BankID (about 3 minutes).
+    async fn cancel_at_bankid(&self, order_ref: &str) {
+        if let Err(e) = self.client.cancel(order_ref).await {
+            tracing::warn!(error = %e, "BankID cancel failed; the order will expire");
+        }
+    }
+
+    async fn collect(&self, stored: &Stored) -> Collected {
         match self.client.collect(&stored.order_ref).await {
-            Ok(answer) => Some(match answer.status {
+            Ok(answer) => Collected::Known(match answer.status {
                 Status::Pending => Known::Pending(answer.hint_code),
                 Status::Failed => Known::Failed(
                     answer
@@ -299,13 +366,14 @@ impl Orders {
                     None => Known::Error(Some(Rfa::Rfa22)),
                 },
             }),
-            Err(e) if e.class() == ErrorClass::BackOff => None,
-            Err(e) => {
-                if e.class() == ErrorClass::Internal {
+            Err(e) => match e.class() {
+                ErrorClass::BackOff => Collected::BackOff,
+                ErrorClass::TryAgain => Collected::Transient,
+                ErrorClass::Internal | ErrorClass::AlreadyInProgress => {
                     tracing::error!(error = %e, "BankID collect refused: internal error");
+                    Collected::Known(Known::Error(e.message()))
                 }
-                Some(Known::Error(e.message()))
-            }
+            },
         }
     }
 }
@@ -351,6 +419,7 @@ mod tests {
             started_ms: 1_000_000,
             flow,
             known,
+            failed_collects: 0,
         }
     }
 

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
+use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
 
 /// Why TLS material could not be loaded. The messages name the problem, never the
 /// password or key bytes.
@@ -44,10 +44,15 @@ impl ClientIdentity {
     pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, TlsError> {
         let store = KeyStore::from_pkcs12(der, password, Pkcs12ImportPolicy::Relaxed)
             .map_err(|e| TlsError::Pkcs12(e.to_string()))?;
-        let (_, chain) = store.private_key_chain().ok_or(TlsError::NoKeyInPkcs12)?;
-        if chain.certs().is_empty() {
-            return Err(TlsError::NoKeyInPkcs12);
-        }
+        // The first key that comes with its certificate (a relaxed import may also
+        // yield keys without one).
+        let chain = store
+            .entries()
+            .find_map(|(_, entry)| match entry {
+                KeyStoreEntry::PrivateKeyChain(chain) if !chain.certs().is_empty() => Some(chain),
+                _ => None,
+            })
+            .ok_or(TlsError::NoKeyInPkcs12)?;
         let mut pem = pem_block("PRIVATE KEY", chain.key().as_der());
         for cert in chain.certs() {
             pem.push_str(&pem_block("CERTIFICATE", cert.as_der()));
