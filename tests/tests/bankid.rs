@@ -11,7 +11,7 @@ use portvakt_bankid::messages::{self, Flow, Rfa};
 use portvakt_bankid::order::OrderError;
 use portvakt_bankid::tls::{ClientIdentity, ServerCa, TlsError};
 use portvakt_bankid::{Client, ClientConfig, Error, Orders, Progress, qr};
-use portvakt_bankid_simulator::{Outcome, Running, Script, Simulator, TestPki, spawn};
+use portvakt_bankid_simulator::{Fault, Outcome, Running, Script, Simulator, TestPki, spawn};
 use portvakt_tests::{Backend, ephemeral_store, on_both_backends};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -384,14 +384,7 @@ async fn every_error_code_reaches_the_client_with_its_class() {
     let mut codes = ErrorCode::KNOWN.to_vec();
     codes.push(ErrorCode::Unknown("brandNewError".into()));
     for code in codes {
-        rig.sim.world().inject(portvakt_bankid_simulator::Fault {
-            path: "auth".into(),
-            error: portvakt_bankid_simulator::world::ApiError {
-                code: code.clone(),
-                details: "injected".into(),
-            },
-            times: 1,
-        });
+        rig.sim.world().inject(Fault::new("auth", code.clone(), 1));
         let e = rig
             .client
             .auth(&auth_request())
@@ -406,7 +399,7 @@ async fn every_error_code_reaches_the_client_with_its_class() {
             panic!("{code:?}: {e:?}")
         };
         assert_eq!((*status, got), (code.status(), &code), "{code:?}");
-        assert_eq!(details, "injected");
+        assert_eq!(details, "Injected by the simulator");
         assert_eq!(e.class(), code.class());
         let expected_message = match code.class() {
             ErrorClass::Internal => None,
@@ -938,6 +931,28 @@ async fn lifecycle_failures_errors_and_back_off(backend: Backend) {
             orders.poll(&handle).await.expect("poll")
         }
     };
+    // Signing goes through the same life.
+    rig.sim
+        .world()
+        .script_person(ANNA, Script::approve_after(0));
+    let signing = orders
+        .start_sign(&auth_request(), Flow::Autostart)
+        .await
+        .expect("start sign");
+    rig.app(
+        "open",
+        json!({"autoStartToken": signing.auto_start_token, "personalNumber": ANNA}),
+    )
+    .await;
+    assert_eq!(
+        poll_after_interval(signing.handle.clone()).await,
+        Progress::Complete
+    );
+    let signed = orders.finish(&signing.handle).await.expect("signed");
+    assert!(!signed.signature.is_empty());
+    rig.sim.world().script_default(Script::interactive());
+    rig.sim.world().script_person(ANNA, Script::interactive());
+
     // BankID ends the order: the failure and its message.
     rig.sim
         .world()
@@ -964,14 +979,9 @@ async fn lifecycle_failures_errors_and_back_off(backend: Backend) {
         .start(&auth_request(), Flow::Qr)
         .await
         .expect("start");
-    rig.sim.world().inject(portvakt_bankid_simulator::Fault {
-        path: "collect".into(),
-        error: portvakt_bankid_simulator::world::ApiError {
-            code: ErrorCode::TooManyRequests,
-            details: "slow down".into(),
-        },
-        times: 1,
-    });
+    rig.sim
+        .world()
+        .inject(Fault::new("collect", ErrorCode::TooManyRequests, 1));
     assert!(matches!(
         poll_after_interval(started.handle.clone()).await,
         Progress::Pending { .. }
@@ -988,14 +998,9 @@ async fn lifecycle_failures_errors_and_back_off(backend: Backend) {
     };
     let (_, body) = rig.scan(&payload, ANNA).await;
     let order_ref = body["orderRef"].as_str().expect("scanned").to_owned();
-    rig.sim.world().inject(portvakt_bankid_simulator::Fault {
-        path: "collect".into(),
-        error: portvakt_bankid_simulator::world::ApiError {
-            code: ErrorCode::Maintenance,
-            details: "down".into(),
-        },
-        times: 3,
-    });
+    rig.sim
+        .world()
+        .inject(Fault::new("collect", ErrorCode::Maintenance, 3));
     assert!(matches!(
         poll_after_interval(started.handle.clone()).await,
         Progress::Pending { .. }

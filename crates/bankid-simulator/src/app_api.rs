@@ -104,13 +104,7 @@ async fn decline_call(State(sim): State<Simulator>, Json(b): Json<OrderRefBody>)
 }
 
 async fn orders(State(sim): State<Simulator>) -> Response {
-    let list: Vec<_> = sim
-        .world()
-        .open_orders()
-        .into_iter()
-        .map(|(order_ref, name, hint, sign)| json!({"orderRef": order_ref, "name": name, "hintCode": hint, "sign": sign}))
-        .collect();
-    Json(list).into_response()
+    Json(sim.world().open_orders()).into_response()
 }
 
 /// Whose script: one order, one person, or everyone without a more specific one.
@@ -223,11 +217,11 @@ async fn page(State(sim): State<Simulator>, Query(q): Query<PageQuery>) -> Html<
                     }
                     h2 { "Pågående i appen" }
                     @if open.is_empty() { p { "Inga." } }
-                    @for (order_ref, name, hint, sign) in &open {
+                    @for order in &open {
                         form method="post" action="/sim/page" {
-                            p { (name) " – " code { (hint) } }
-                            input type="hidden" name="order_ref" value=(order_ref);
-                            button name="action" value="approve" { @if *sign { "Skriv under" } @else { "Identifiera" } }
+                            p { (order.name) " – " code { (order.hint_code) } }
+                            input type="hidden" name="order_ref" value=(order.order_ref);
+                            button name="action" value="approve" { @if order.sign { "Skriv under" } @else { "Identifiera" } }
                             button name="action" value="cancel" { "Avbryt" }
                             button name="action" value="decline-call" { "Jag är inte i samtal" }
                         }

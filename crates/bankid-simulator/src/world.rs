@@ -71,6 +71,17 @@ pub struct Fault {
     pub times: u32,
 }
 
+impl Fault {
+    /// `code` for the next `times` calls to `path`, with BankID-like details.
+    pub fn new(path: &str, code: ErrorCode, times: u32) -> Self {
+        Fault {
+            path: path.to_owned(),
+            error: ApiError::new(code, "Injected by the simulator"),
+            times,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Auth,
@@ -235,6 +246,20 @@ impl Order {
 fn step_total(script: &Script) -> Duration {
     let steps = u32::try_from(script.pending.len()).unwrap_or(u32::MAX);
     Duration::from_millis(script.step_ms) * steps
+}
+
+/// An order open in the simulated app, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppOrder {
+    /// The order.
+    pub order_ref: String,
+    /// The person's name.
+    pub name: String,
+    /// What collect says now.
+    pub hint_code: String,
+    /// A signing (the button says "Skriv under").
+    pub sign: bool,
 }
 
 /// What the simulated app sees after it opened an order.
@@ -561,9 +586,8 @@ impl World {
         self.app_end(order_ref, Some(HintCode::UserDeclinedCall))
     }
 
-    /// Orders the app has open, for the simulated app's page: (orderRef, person's
-    /// name, current hint, signing or not).
-    pub fn open_orders(&mut self) -> Vec<(String, String, String, bool)> {
+    /// Orders the app has open, for the simulated app's page.
+    pub fn open_orders(&mut self) -> Vec<AppOrder> {
         self.sweep();
         let now = self.now();
         let mut list: Vec<_> = self
@@ -573,17 +597,17 @@ impl World {
                 Phase::InApp { person, .. } => {
                     let (_, hint, _) = o.collect_view(now);
                     let hint = hint.map(|h| h.as_str().to_owned()).unwrap_or_default();
-                    Some((
-                        r.clone(),
-                        person.name(),
-                        hint,
-                        matches!(o.kind, Kind::Sign | Kind::PhoneSign),
-                    ))
+                    Some(AppOrder {
+                        order_ref: r.clone(),
+                        name: person.name(),
+                        hint_code: hint,
+                        sign: matches!(o.kind, Kind::Sign | Kind::PhoneSign),
+                    })
                 }
                 _ => None,
             })
             .collect();
-        list.sort();
+        list.sort_by(|a, b| a.order_ref.cmp(&b.order_ref));
         list
     }
 

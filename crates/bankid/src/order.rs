@@ -9,7 +9,7 @@
 //! last (the client's timeout) and, when the collect ends, set to run out 2 s later.
 //! `qrStartSecret` and `orderRef` stay in the store; the browser sees a handle.
 
-use crate::api::{AuthRequest, CompletionData, Status};
+use crate::api::{AuthRequest, CompletionData, OrderResponse, Status};
 use crate::client::{Client, Error};
 use crate::codes::{ErrorClass, HintCode};
 use crate::messages::{self, Flow, Rfa};
@@ -205,6 +205,20 @@ impl Orders {
     /// Starts an identification (`/auth`) shown to the user by `flow`.
     pub async fn start(&self, request: &AuthRequest, flow: Flow) -> Result<Started, OrderError> {
         let order = self.client.auth(request).await?;
+        self.keep(order, flow).await
+    }
+
+    /// Starts a signing (`/sign`; `user_visible_data` is required) shown by `flow`.
+    pub async fn start_sign(
+        &self,
+        request: &AuthRequest,
+        flow: Flow,
+    ) -> Result<Started, OrderError> {
+        let order = self.client.sign(request).await?;
+        self.keep(order, flow).await
+    }
+
+    async fn keep(&self, order: OrderResponse, flow: Flow) -> Result<Started, OrderError> {
         let handle = OrderHandle(new_token());
         let stored = Stored {
             order_ref: order.order_ref,
