@@ -230,10 +230,10 @@ fn write_config(
 async fn wait_until_up(issuer: &str) {
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{issuer}/healthz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
+        if let Ok(r) = client.get(format!("{issuer}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

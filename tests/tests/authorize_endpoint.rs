@@ -83,7 +83,9 @@ async fn untrusted_requests_get_a_page(backend: Backend) {
 /// Errors after the client is trusted go back with error, state and iss (RFC 9207).
 async fn redirected_errors(backend: Backend) {
     let server = TestServer::start(backend).await;
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    // (what, the request's parameters, the expected error)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (
             "missing response_type",
             base(&[("response_type", "")]),

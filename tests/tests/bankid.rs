@@ -384,7 +384,7 @@ async fn every_error_code_reaches_the_client_with_its_class() {
     let mut codes = ErrorCode::KNOWN.to_vec();
     codes.push(ErrorCode::Unknown("brandNewError".into()));
     for code in codes {
-        rig.sim.world().inject(Fault::new("auth", code.clone(), 1));
+        assert!(rig.sim.world().inject(Fault::new("auth", code.clone(), 1)));
         let e = rig
             .client
             .auth(&auth_request())
@@ -529,7 +529,7 @@ async fn the_simulator_speaks_bankids_http() {
             .send()
     };
     let opened = form(&[
-        ("action", "open"),
+        ("action", "start"),
         ("code", &order.auto_start_token),
         ("personal_number", ANNA),
     ])
@@ -546,6 +546,81 @@ async fn the_simulator_speaks_bankids_http() {
         .await
         .expect("approve form");
     assert_eq!(rig.hint(&order.order_ref).await.0, Status::Complete);
+}
+
+#[tokio::test]
+async fn the_simulated_app_refuses_what_a_real_app_cannot_do() {
+    let rig = rig().await;
+    // An order for Anna opened by Bertil's app: no usable BankID, only cancel.
+    let locked = AuthRequest {
+        requirement: Some(Requirement {
+            personal_number: Some(ANNA.into()),
+            ..Requirement::default()
+        }),
+        ..auth_request()
+    };
+    let order = rig.client.auth(&locked).await.expect("auth");
+    let open = json!({"autoStartToken": order.auto_start_token, "personalNumber": BERTIL});
+    assert_eq!(rig.app("open", open).await.0, 200);
+    assert_eq!(
+        rig.hint(&order.order_ref).await,
+        (Status::Pending, Some(HintCode::Started))
+    );
+    let (status, body) = rig
+        .app("approve", json!({"orderRef": order.order_ref}))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    // A token opens an order once: no switching persons.
+    let again = json!({"autoStartToken": order.auto_start_token, "personalNumber": ANNA});
+    assert_eq!(rig.app("open", again).await.0, 400);
+    // Only phone orders ask about a call.
+    let (status, _) = rig
+        .app("decline-call", json!({"orderRef": order.order_ref}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(rig.hint(&order.order_ref).await.0, Status::Pending);
+    assert_eq!(
+        rig.app("cancel", json!({"orderRef": order.order_ref}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        rig.hint(&order.order_ref).await,
+        (Status::Failed, Some(HintCode::UserCancel))
+    );
+    // The control API refuses what it cannot do, and `reset` forgets scripts and faults.
+    let control = |what: &str, body: Value| {
+        rig.app
+            .post(format!("{}sim/control/{what}", rig.running.base_url()))
+            .json(&body)
+            .send()
+    };
+    let bad_path = control(
+        "fault",
+        json!({"path": "/rp/v6.0/auth", "errorCode": "maintenance"}),
+    )
+    .await
+    .expect("fault");
+    assert_eq!(bad_path.status(), 400, "{:?}", bad_path.text().await);
+    let bad_person = control(
+        "person",
+        json!({"personalNumber": "abc", "givenName": "A", "surname": "B"}),
+    )
+    .await
+    .expect("person");
+    assert_eq!(bad_person.status(), 400);
+    control(
+        "fault",
+        json!({"path": "auth", "errorCode": "maintenance", "times": 5}),
+    )
+    .await
+    .expect("fault");
+    control("reset", json!({})).await.expect("reset");
+    rig.client
+        .auth(&auth_request())
+        .await
+        .expect("no fault left after reset");
 }
 
 #[tokio::test]
@@ -662,9 +737,11 @@ async fn cancel_ends_the_order_and_timeouts_are_errors() {
         rig.pki.ca_pem(),
         Duration::from_millis(300),
     );
-    rig.sim
-        .world()
-        .set_latency("collect", Duration::from_millis(1500));
+    assert!(
+        rig.sim
+            .world()
+            .set_latency("collect", Duration::from_millis(1500))
+    );
     let e = impatient.collect("any").await.expect_err("timeout");
     assert!(matches!(e, Error::Timeout), "{e:?}");
     assert_eq!(e.message(), Some(Rfa::Rfa5));
@@ -979,9 +1056,11 @@ async fn lifecycle_failures_errors_and_back_off(backend: Backend) {
         .start(&auth_request(), Flow::Qr)
         .await
         .expect("start");
-    rig.sim
-        .world()
-        .inject(Fault::new("collect", ErrorCode::TooManyRequests, 1));
+    assert!(
+        rig.sim
+            .world()
+            .inject(Fault::new("collect", ErrorCode::TooManyRequests, 1))
+    );
     assert!(matches!(
         poll_after_interval(started.handle.clone()).await,
         Progress::Pending { .. }
@@ -998,9 +1077,11 @@ async fn lifecycle_failures_errors_and_back_off(backend: Backend) {
     };
     let (_, body) = rig.scan(&payload, ANNA).await;
     let order_ref = body["orderRef"].as_str().expect("scanned").to_owned();
-    rig.sim
-        .world()
-        .inject(Fault::new("collect", ErrorCode::Maintenance, 3));
+    assert!(
+        rig.sim
+            .world()
+            .inject(Fault::new("collect", ErrorCode::Maintenance, 3))
+    );
     assert!(matches!(
         poll_after_interval(started.handle.clone()).await,
         Progress::Pending { .. }

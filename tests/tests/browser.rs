@@ -27,16 +27,21 @@ async fn chromedriver() -> (Driver, String) {
         .local_addr()
         .expect("addr")
         .port();
-    let child = Command::new("/usr/bin/chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver is required: apt-get install chromium chromium-driver (see .ci/run)");
+    // In `Driver` at once: killed and waited for however this function ends.
+    let driver = Driver(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "chromedriver is required: apt-get install chromium chromium-driver (see .ci/run)",
+            ),
+    );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         if reqwest::get(format!("{url}/status")).await.is_ok() {
-            return (Driver(child), url);
+            return (driver, url);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

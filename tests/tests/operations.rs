@@ -287,8 +287,10 @@ async fn postgres_or_redis_down_fails_closed() {
         .trim_end_matches('/')
         .to_owned();
     let redis_proxy = Proxy::start(redis_target).await;
-    let mut setup = Setup::default();
-    setup.redis_url = Some(format!("redis://127.0.0.1:{}", redis_proxy.port));
+    let setup = Setup {
+        redis_url: Some(format!("redis://127.0.0.1:{}", redis_proxy.port)),
+        ..Setup::default()
+    };
     let server = TestServer::start_with(Backend::Postgres, setup).await;
     server.add_user("anna", "Losenord-1").await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
@@ -343,11 +345,13 @@ async fn postgres_or_redis_down_fails_closed() {
     let pg_proxy = Proxy::start(pg_target.clone()).await;
     static PG_PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
     PG_PORT.set(pg_proxy.port).expect("once");
-    let mut setup = Setup::default();
-    setup.database_url = Some(|url| {
-        let port = PG_PORT.get().expect("port");
-        url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{port}"), 1)
-    });
+    let setup = Setup {
+        database_url: Some(|url| {
+            let port = PG_PORT.get().expect("port");
+            url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{port}"), 1)
+        }),
+        ..Setup::default()
+    };
     let server = TestServer::start_with(Backend::Postgres, setup).await;
     let flow = rp_flow(&server).await;
     let browser = Browser::new();

@@ -154,10 +154,13 @@ async fn parallel_redemption(backend: Backend) {
     assert_eq!(userinfo_status(&server, at).await, 401);
 }
 
+/// Builds a token request's form from a code.
+type FormFor = Box<dyn Fn(&Code) -> Vec<(String, String)>>;
+
 /// S3, S8: the verifier must match; the code is bound to its redirect URI and client.
 async fn code_bindings(backend: Backend) {
     let server = server_with_anna(backend).await;
-    let cases: [(&str, Box<dyn Fn(&Code) -> Vec<(String, String)>>); 5] = [
+    let cases: [(&str, FormFor); 5] = [
         (
             "no verifier",
             Box::new(|c: &Code| {

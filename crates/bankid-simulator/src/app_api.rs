@@ -37,6 +37,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/sim/control/latency", post(latency))
         .route("/sim/control/advance", post(advance))
         .route("/sim/control/person", post(person))
+        .route("/sim/control/reset", post(reset))
         .with_state(sim)
 }
 
@@ -143,12 +144,12 @@ async fn fault(State(sim): State<Simulator>, Json(b): Json<FaultBody>) -> Respon
     let details = b
         .details
         .unwrap_or_else(|| "Injected by the simulator".to_owned());
-    sim.world().inject(Fault {
+    let known = sim.world().inject(Fault {
         path: b.path,
         error: ApiError::new(b.error_code, &details),
         times: b.times.unwrap_or(1),
     });
-    Json(json!({})).into_response()
+    control_result(known, "path")
 }
 
 #[derive(Deserialize)]
@@ -158,9 +159,10 @@ struct LatencyBody {
 }
 
 async fn latency(State(sim): State<Simulator>, Json(b): Json<LatencyBody>) -> Response {
-    sim.world()
+    let known = sim
+        .world()
         .set_latency(&b.path, Duration::from_millis(b.ms));
-    Json(json!({})).into_response()
+    control_result(known, "path")
 }
 
 #[derive(Deserialize)]
@@ -174,13 +176,32 @@ async fn advance(State(sim): State<Simulator>, Json(b): Json<AdvanceBody>) -> Re
 }
 
 async fn person(State(sim): State<Simulator>, Json(p): Json<TestPerson>) -> Response {
-    sim.world().add_person(p);
+    let valid = sim.world().add_person(p);
+    control_result(valid, "personalNumber")
+}
+
+async fn reset(State(sim): State<Simulator>) -> Response {
+    sim.world().reset();
     Json(json!({})).into_response()
+}
+
+/// `{}`, or 400 naming what was refused.
+fn control_result(ok: bool, field: &str) -> Response {
+    if ok {
+        return Json(json!({})).into_response();
+    }
+    let hint = if field == "path" {
+        format!("path must be one of {}", crate::world::API_PATHS.join(", "))
+    } else {
+        "personalNumber must be 12 digits".to_owned()
+    };
+    (StatusCode::BAD_REQUEST, Json(json!({"error": hint}))).into_response()
 }
 
 #[derive(Deserialize)]
 struct PageQuery {
     msg: Option<String>,
+    person: Option<String>,
 }
 
 /// The simulated app, for a developer's browser.
@@ -208,12 +229,15 @@ async fn page(State(sim): State<Simulator>, Query(q): Query<PageQuery>) -> Html<
                     form method="post" action="/sim/page" {
                         label for="person" { "Testperson" }
                         select id="person" name="personal_number" {
-                            @for p in &persons { option value=(p.personal_number) { (p.name()) " (" (p.personal_number) ")" } }
+                            @for p in &persons {
+                                option value=(p.personal_number) selected[q.person.as_deref() == Some(p.personal_number.as_str())] {
+                                    (p.name()) " (" (p.personal_number) ")"
+                                }
+                            }
                         }
                         label for="code" { "QR-kodens innehåll (bankid.…) eller autostarttoken" }
                         textarea id="code" name="code" rows="3" required {}
-                        button name="action" value="scan" { "Läs av QR-kod" }
-                        button name="action" value="open" { "Öppna med autostarttoken" }
+                        button name="action" value="start" { "Läs av / öppna" }
                     }
                     h2 { "Pågående i appen" }
                     @if open.is_empty() { p { "Inga." } }
@@ -221,9 +245,15 @@ async fn page(State(sim): State<Simulator>, Query(q): Query<PageQuery>) -> Html<
                         form method="post" action="/sim/page" {
                             p { (order.name) " – " code { (order.hint_code) } }
                             input type="hidden" name="order_ref" value=(order.order_ref);
-                            button name="action" value="approve" { @if order.sign { "Skriv under" } @else { "Identifiera" } }
+                            @if order.usable {
+                                button name="action" value="approve" { @if order.sign { "Skriv under" } @else { "Identifiera" } }
+                            } @else {
+                                p { "Ordern kräver en annan person: inget användbart BankID." }
+                            }
                             button name="action" value="cancel" { "Avbryt" }
-                            button name="action" value="decline-call" { "Jag är inte i samtal" }
+                            @if order.phone {
+                                button name="action" value="decline-call" { "Jag är inte i samtal" }
+                            }
                         }
                     }
                 }
@@ -248,21 +278,43 @@ async fn page_action(State(sim): State<Simulator>, Form(f): Form<PageForm>) -> R
     let result = {
         let mut world = sim.world();
         match f.action.as_str() {
-            "scan" => world.app_scan(code, pnr).map(|_| "QR-koden lästes av."),
-            "open" => world.app_open(code, pnr).map(|_| "Appen öppnades."),
+            // A QR payload starts with `bankid.`; anything else is an autostart token.
+            "start" if code.starts_with("bankid.") => {
+                world.app_scan(code, pnr).map(|_| "QR-koden lästes av.")
+            }
+            "start" => world.app_open(code, pnr).map(|_| "Appen öppnades."),
             "approve" => world.app_approve(order_ref).map(|()| "Godkänt."),
             "cancel" => world.app_cancel(order_ref).map(|()| "Avbrutet."),
-            _ => world
+            "decline-call" => world
                 .app_decline_call(order_ref)
                 .map(|()| "Samtalet nekades."),
+            _ => Ok("Okänd åtgärd."),
         }
     };
     let msg = match result {
         Ok(text) => text.to_owned(),
-        Err(e) => format!("Fel: {e}"),
+        Err(e) => format!("Fel: {}", swedish(&e)),
     };
-    let query: String = url_encode(&msg);
-    Redirect::to(&format!("/sim?msg={query}"))
+    Redirect::to(&format!(
+        "/sim?msg={}&person={}",
+        url_encode(&msg),
+        url_encode(pnr)
+    ))
+}
+
+/// The page is Swedish; the JSON API keeps the English messages.
+fn swedish(e: &AppError) -> &'static str {
+    match e {
+        AppError::UnknownToken => "ingen order har den här koden.",
+        AppError::NotWaiting => "ordern har redan öppnats i en app.",
+        AppError::QrRejected => {
+            "QR-koden är ogiltig eller för gammal; ordern misslyckades (startFailed)."
+        }
+        AppError::UnknownPerson => "ingen sådan testperson.",
+        AppError::NotInApp | AppError::UnknownOrder => "ordern är inte öppen i appen.",
+        AppError::NoUsableBankId => "ordern kräver en annan person.",
+        AppError::NotAPhoneOrder => "bara telefonordrar frågar om samtal.",
+    }
 }
 
 fn url_encode(s: &str) -> String {

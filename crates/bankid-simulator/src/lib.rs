@@ -95,8 +95,17 @@ pub async fn spawn(
     addr: SocketAddr,
     pki: Option<&TestPki>,
 ) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
-    let tls = pki.map(TestPki::server_config).transpose()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    spawn_on(sim, listener, pki)
+}
+
+/// Serves `sim` on a bound listener, with mutual TLS when `pki` is given.
+pub fn spawn_on(
+    sim: Simulator,
+    listener: tokio::net::TcpListener,
+    pki: Option<&TestPki>,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let tls = pki.map(TestPki::server_config).transpose()?;
     let local = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let base = format!("{scheme}://{local}/");

@@ -14,7 +14,12 @@ pub struct TestPerson {
     /// Surname.
     pub surname: String,
     /// When the BankID was issued (`YYYY-MM-DD`).
+    #[serde(default = "default_issue_date")]
     pub bank_id_issue_date: String,
+}
+
+fn default_issue_date() -> String {
+    "2023-04-17".to_owned()
 }
 
 impl std::fmt::Debug for TestPerson {
@@ -32,7 +37,7 @@ impl TestPerson {
             personal_number: personal_number.to_owned(),
             given_name: given_name.to_owned(),
             surname: surname.to_owned(),
-            bank_id_issue_date: "2023-04-17".to_owned(),
+            bank_id_issue_date: default_issue_date(),
         }
     }
 

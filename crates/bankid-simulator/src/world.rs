@@ -100,11 +100,13 @@ impl Kind {
 enum Phase {
     /// The app has not picked the order up: `outstandingTransaction`.
     WaitingForApp,
-    /// In the app of `person`, walking `script` since `opened`.
+    /// In the app of `person`, walking `script` since `opened`. Not `usable` when the
+    /// order requires another person: it can only be cancelled.
     InApp {
         person: TestPerson,
         opened: Duration,
         script: Script,
+        usable: bool,
     },
     /// Over at `at`.
     Finished { at: Duration, end: End },
@@ -154,6 +156,7 @@ impl Order {
             person,
             opened,
             script,
+            ..
         } = &self.phase
         {
             let walked = *opened + step_total(script);
@@ -260,6 +263,10 @@ pub struct AppOrder {
     pub hint_code: String,
     /// A signing (the button says "Skriv under").
     pub sign: bool,
+    /// A phone order (the user is asked whether they are in a call).
+    pub phone: bool,
+    /// False when the order requires another person: it can only be cancelled.
+    pub usable: bool,
 }
 
 /// What the simulated app sees after it opened an order.
@@ -291,6 +298,12 @@ pub enum AppError {
     /// No such order.
     #[error("no such order")]
     UnknownOrder,
+    /// The order requires another person: this BankID cannot approve it.
+    #[error("the order requires another person; this BankID can only cancel it")]
+    NoUsableBankId,
+    /// Only phone orders ask whether the user is in a call.
+    #[error("only phone orders can be declined as 'not in a call'")]
+    NotAPhoneOrder,
 }
 
 /// The whole simulated BankID.
@@ -338,11 +351,16 @@ impl World {
         &self.persons
     }
 
-    /// Adds or replaces a test person.
-    pub fn add_person(&mut self, person: TestPerson) {
+    /// Adds or replaces a test person; false if the personal number is not 12 digits.
+    #[must_use]
+    pub fn add_person(&mut self, person: TestPerson) -> bool {
+        if validate_personal_number(&person.personal_number).is_err() {
+            return false;
+        }
         self.persons
             .retain(|p| p.personal_number != person.personal_number);
         self.persons.push(person);
+        true
     }
 
     /// The script for every order this person opens from now on.
@@ -358,6 +376,7 @@ impl World {
 
     /// The script for one order; false if there is no such order. An order already
     /// in the app starts the new script now.
+    #[must_use]
     pub fn script_order(&mut self, order_ref: &str, script: Script) -> bool {
         self.sweep();
         let now = self.now();
@@ -378,16 +397,36 @@ impl World {
         true
     }
 
-    /// Answers the next `fault.times` calls to `fault.path` with `fault.error`.
-    pub fn inject(&mut self, fault: Fault) {
+    /// Answers the next `fault.times` calls to `fault.path` with `fault.error`; false
+    /// for a path the API does not have.
+    #[must_use]
+    pub fn inject(&mut self, fault: Fault) -> bool {
+        if !is_api_path(&fault.path) {
+            return false;
+        }
         if fault.times > 0 {
             self.faults.push(fault);
         }
+        true
     }
 
-    /// Delays every answer on `path` (`*` for all).
-    pub fn set_latency(&mut self, path: &str, delay: Duration) {
+    /// Forgets injected faults, latency and scripts (test persons stay).
+    pub fn reset(&mut self) {
+        self.faults.clear();
+        self.latency.clear();
+        self.person_scripts.clear();
+        self.default_script = Script::interactive();
+    }
+
+    /// Delays every answer on `path` (`*` for all); false for a path the API does not
+    /// have.
+    #[must_use]
+    pub fn set_latency(&mut self, path: &str, delay: Duration) -> bool {
+        if !is_api_path(path) {
+            return false;
+        }
         self.latency.insert(path.to_owned(), delay);
+        true
     }
 
     /// The delay for `path`.
@@ -493,6 +532,7 @@ impl World {
                 person,
                 opened: now,
                 script,
+                usable: true,
             };
         }
         let order_ref = uuid();
@@ -542,11 +582,15 @@ impl World {
         if !matches!(order.phase, Phase::WaitingForApp) {
             return Err(AppError::NotWaiting);
         }
-        let shown_at = order.created + Duration::from_secs(scanned.qr_time);
         let genuine = qr::auth_code(&order.qr_start_secret, scanned.qr_time) == scanned.auth_code;
-        // One second of slack for clocks: the RP counts from when it got the answer.
-        let fresh =
-            shown_at <= now + Duration::from_secs(1) && now.saturating_sub(shown_at) <= max_age;
+        // One second of slack for clocks: the RP counts from when it got the answer. A
+        // qrTime too large to add is simply not fresh.
+        let fresh = order
+            .created
+            .checked_add(Duration::from_secs(scanned.qr_time))
+            .is_some_and(|shown_at| {
+                shown_at <= now + Duration::from_secs(1) && now.saturating_sub(shown_at) <= max_age
+            });
         if !genuine || !fresh {
             order.finish(now, End::Failed(HintCode::StartFailed));
             return Err(AppError::QrRejected);
@@ -594,7 +638,7 @@ impl World {
             .orders
             .iter()
             .filter_map(|(r, o)| match &o.phase {
-                Phase::InApp { person, .. } => {
+                Phase::InApp { person, usable, .. } => {
                     let (_, hint, _) = o.collect_view(now);
                     let hint = hint.map(|h| h.as_str().to_owned()).unwrap_or_default();
                     Some(AppOrder {
@@ -602,6 +646,8 @@ impl World {
                         name: person.name(),
                         hint_code: hint,
                         sign: matches!(o.kind, Kind::Sign | Kind::PhoneSign),
+                        phone: o.kind.is_phone(),
+                        usable: *usable,
                     })
                 }
                 _ => None,
@@ -615,11 +661,15 @@ impl World {
         self.sweep();
         let now = self.now();
         let order = self.orders.get_mut(order_ref).ok_or(AppError::NotInApp)?;
-        let Phase::InApp { person, .. } = &order.phase else {
+        let Phase::InApp { person, usable, .. } = &order.phase else {
             return Err(AppError::NotInApp);
         };
         let end = match failure {
+            Some(HintCode::UserDeclinedCall) if !order.kind.is_phone() => {
+                return Err(AppError::NotAPhoneOrder);
+            }
             Some(hint) => End::Failed(hint),
+            None if !usable => return Err(AppError::NoUsableBankId),
             None => End::Complete(Box::new(order.completion(&person.clone()))),
         };
         order.finish(now, end);
@@ -631,36 +681,43 @@ impl World {
             .person(personal_number)
             .ok_or(AppError::UnknownPerson)?;
         let now = self.now();
-        // A newer order for the same person replaces the older one (`cancelled`).
-        for (other_ref, other) in self.orders.iter_mut() {
-            if other_ref != order_ref
-                && !matches!(other.phase, Phase::Finished { .. })
-                && other.person() == Some(personal_number)
-            {
-                other.finish(now, End::Failed(HintCode::Cancelled));
-            }
-        }
         let order = self.orders.get(order_ref).ok_or(AppError::UnknownToken)?;
+        // A token or QR code opens an order once.
+        if !matches!(order.phase, Phase::WaitingForApp) {
+            return Err(AppError::NotWaiting);
+        }
         // An order locked to another person: the app finds no usable BankID and stays
-        // at `started` until the order expires.
-        let script = if order
+        // at `started` until the order expires; the user can only cancel.
+        let usable = order
             .locked_to
             .as_deref()
-            .is_some_and(|locked| locked != personal_number)
-        {
+            .is_none_or(|locked| locked == personal_number);
+        let script = if usable {
+            self.script_for(order, personal_number)
+        } else {
             Script {
                 pending: vec![HintCode::Started],
                 step_ms: 1000,
                 outcome: Outcome::Wait,
             }
-        } else {
-            self.script_for(order, personal_number)
         };
+        // A newer order for the same person replaces the older one (`cancelled`).
+        if usable {
+            for (other_ref, other) in self.orders.iter_mut() {
+                if other_ref != order_ref
+                    && !matches!(other.phase, Phase::Finished { .. })
+                    && other.person() == Some(personal_number)
+                {
+                    other.finish(now, End::Failed(HintCode::Cancelled));
+                }
+            }
+        }
         if let Some(order) = self.orders.get_mut(order_ref) {
             order.phase = Phase::InApp {
                 person,
                 opened: now,
                 script,
+                usable,
             };
         }
         Ok(Opened {
@@ -728,6 +785,21 @@ impl World {
             }
         });
     }
+}
+
+/// The RP API paths faults and latency can name, without `/rp/v6.0/`, or `*`.
+pub const API_PATHS: [&str; 7] = [
+    "auth",
+    "sign",
+    "phone/auth",
+    "phone/sign",
+    "collect",
+    "cancel",
+    "*",
+];
+
+fn is_api_path(path: &str) -> bool {
+    API_PATHS.contains(&path)
 }
 
 fn uuid() -> String {

@@ -81,8 +81,9 @@ pub enum Error {
     /// No answer within the timeout.
     #[error("BankID did not answer in time")]
     Timeout,
-    /// The connection failed (TLS handshake, refused, reset).
-    #[error("BankID could not be reached: {0}")]
+    /// The connection failed: TLS handshake (a certificate refused either way),
+    /// refused, reset, DNS.
+    #[error("the connection to BankID failed: {0}")]
     Transport(String),
     /// The answer was not what the API describes.
     #[error("BankID's answer could not be read: {0}")]
@@ -270,7 +271,8 @@ impl Client {
         ) {
             self.start_back_off(back_off.unwrap_or(DEFAULT_BACK_OFF));
         }
-        tracing::warn!(path, error = %error, "BankID call failed");
+        // The caller decides how bad this is (see `Error::class`) and logs it.
+        tracing::debug!(path, error = %error, "BankID call failed");
         Err(error)
     }
 

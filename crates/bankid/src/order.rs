@@ -381,8 +381,14 @@ impl Orders {
                 },
             }),
             Err(e) => match e.class() {
-                ErrorClass::BackOff => Collected::BackOff,
-                ErrorClass::TryAgain => Collected::Transient,
+                ErrorClass::BackOff => {
+                    tracing::warn!(error = %e, "BankID asks to slow down; collecting later");
+                    Collected::BackOff
+                }
+                ErrorClass::TryAgain => {
+                    tracing::warn!(error = %e, "BankID collect failed; trying again");
+                    Collected::Transient
+                }
                 ErrorClass::Internal | ErrorClass::AlreadyInProgress => {
                     tracing::error!(error = %e, "BankID collect refused: internal error");
                     Collected::Known(Known::Error(e.message()))

@@ -64,6 +64,12 @@ impl ClientIdentity {
     /// certificate, leaf first.
     pub fn from_pem(pem: &[u8]) -> Result<Self, TlsError> {
         let text = std::str::from_utf8(pem).map_err(|_| TlsError::Pem("not text".into()))?;
+        if text.contains("ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(TlsError::Pem(
+                "the key is encrypted; decrypt it once with `openssl pkey -in key.pem -out plain.pem` and keep that file mode 0600, or use the PKCS#12 file"
+                    .into(),
+            ));
+        }
         if !text.contains("PRIVATE KEY-----") {
             return Err(TlsError::Pem("no private key".into()));
         }
@@ -134,6 +140,11 @@ mod tests {
         let e = ClientIdentity::from_pem(b"-----BEGIN CERTIFICATE-----\n").expect_err("refused");
         assert!(e.to_string().contains("no private key"), "{e}");
         assert!(ServerCa::from_pem(b"nothing here").is_err());
+        let e = ClientIdentity::from_pem(
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nx\n-----END ENCRYPTED PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n",
+        )
+        .expect_err("refused");
+        assert!(e.to_string().contains("encrypted"), "{e}");
         assert!(
             !format!(
                 "{:?}",

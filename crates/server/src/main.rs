@@ -76,7 +76,7 @@ enum Command {
         ca: PathBuf,
         /// The client certificate as PKCS#12 (.p12/.pfx); password from
         /// BANKID_CERT_PASSWORD.
-        #[arg(long, conflicts_with = "pem", required_unless_present = "pem")]
+        #[arg(long, conflicts_with = "pem")]
         p12: Option<PathBuf>,
         /// The client certificate and key as PEM.
         #[arg(long)]
@@ -528,24 +528,29 @@ async fn bankid_simulator(
     app_listen: std::net::SocketAddr,
     pki_dir: &std::path::Path,
 ) -> anyhow::Result<()> {
-    use portvakt_bankid_simulator::{Simulator, TestPki, app_api, server, spawn};
+    use portvakt_bankid_simulator::{Simulator, TestPki, app_api, server, spawn_on};
+    // Both ports first: a second start must fail before it overwrites the files of a
+    // simulator that is already running.
+    let rp = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let app = tokio::net::TcpListener::bind(app_listen)
+        .await
+        .with_context(|| format!("binding {app_listen}"))?;
     let pki = TestPki::generate("Portvakt BankID Simulator CA")?;
     let client = pki.issue_client("Portvakt development RP")?;
     std::fs::create_dir_all(pki_dir).with_context(|| format!("creating {}", pki_dir.display()))?;
     std::fs::write(pki_dir.join("ca.pem"), pki.ca_pem())?;
     write_private(&pki_dir.join("client.pem"), client.pem.as_bytes())?;
     let sim = Simulator::default();
-    let running = spawn(sim.clone(), listen, Some(&pki))
-        .await
+    let running = spawn_on(sim.clone(), rp, Some(&pki))
         .map_err(|e| anyhow::anyhow!("starting the simulator on {listen}: {e}"))?;
-    let app = tokio::net::TcpListener::bind(app_listen)
-        .await
-        .with_context(|| format!("binding {app_listen}"))?;
     println!("BankID simulator (not BankID; for development and tests)");
     println!("  RP API:        {}", running.rp_api_url());
     println!("  server CA:     {}", pki_dir.join("ca.pem").display());
     println!("  client cert:   {}", pki_dir.join("client.pem").display());
-    println!("  simulated app: http://{app_listen}/sim");
+    println!("  simulated app: http://{app_listen}/sim (and its JSON API, no certificate needed)");
+    println!("A new CA and client certificate are made at every start: restart the RP too.");
     server::serve(app, app_api::router(sim), None).await;
     Ok(())
 }
@@ -597,10 +602,26 @@ async fn bankid_check(
         server_ca: ServerCa::from_pem(&read(ca)?)?,
         timeout: std::time::Duration::from_secs(10),
     })?;
-    client
-        .check_connection()
-        .await
-        .with_context(|| format!("checking {url}"))?;
+    if let Err(e) = client.check_connection().await {
+        let text = e.to_string();
+        let hint = if text.contains("UnknownIssuer") || text.contains("BadSignature") {
+            "\nHint: the server's certificate does not chain to the --ca file (wrong or stale CA file)."
+        } else if [
+            "UnknownCA",
+            "CertificateUnknown",
+            "BadCertificate",
+            "DecryptError",
+            "CertificateRequired",
+        ]
+        .iter()
+        .any(|alert| text.contains(alert))
+        {
+            "\nHint: the server refused the client certificate (issued by another CA, expired, or stale)."
+        } else {
+            ""
+        };
+        anyhow::bail!("checking {url}: {text}{hint}");
+    }
     println!("OK: {url} accepted the client certificate and answered as the RP API v6");
     Ok(())
 }
