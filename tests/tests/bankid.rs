@@ -542,6 +542,18 @@ async fn the_simulator_speaks_bankids_http() {
             .expect("page")
             .contains("Appen öppnades")
     );
+    // The app asks for the security code only after `started`.
+    let early = form(&[("action", "approve"), ("order_ref", &order.order_ref)])
+        .await
+        .expect("approve form");
+    assert!(
+        early
+            .text()
+            .await
+            .expect("page")
+            .contains("inte om säkerhetskoden än")
+    );
+    rig.sim.world().advance_clock(Duration::from_secs(1));
     form(&[("action", "approve"), ("order_ref", &order.order_ref)])
         .await
         .expect("approve form");
@@ -578,7 +590,36 @@ async fn the_simulated_app_refuses_what_a_real_app_cannot_do() {
         .app("decline-call", json!({"orderRef": order.order_ref}))
         .await;
     assert_eq!(status, 400);
+    // No script makes Bertil's app complete Anna's order.
+    assert!(
+        rig.sim
+            .world()
+            .script_order(&order.order_ref, Script::approve_after(0))
+    );
     assert_eq!(rig.hint(&order.order_ref).await.0, Status::Pending);
+    // The order is Anna's: a new one for her meets it (and cancels it).
+    let second = rig
+        .client
+        .auth(&locked)
+        .await
+        .expect_err("Anna has an order");
+    assert!(
+        matches!(
+            second,
+            Error::Api {
+                code: ErrorCode::AlreadyInProgress,
+                ..
+            }
+        ),
+        "{second:?}"
+    );
+    assert_eq!(
+        rig.hint(&order.order_ref).await,
+        (Status::Failed, Some(HintCode::Cancelled))
+    );
+    let order = rig.client.auth(&locked).await.expect("auth");
+    let open = json!({"autoStartToken": order.auto_start_token, "personalNumber": BERTIL});
+    assert_eq!(rig.app("open", open).await.0, 200);
     assert_eq!(
         rig.app("cancel", json!({"orderRef": order.order_ref}))
             .await
@@ -621,6 +662,22 @@ async fn the_simulated_app_refuses_what_a_real_app_cannot_do() {
         .auth(&auth_request())
         .await
         .expect("no fault left after reset");
+    // Absurd input does not break the simulator.
+    let absurd = json!({"pending": ["started"], "stepMs": u64::MAX, "outcome": "complete"});
+    control("script", json!({"script": absurd}))
+        .await
+        .expect("script");
+    let order_ref = rig.opened_order(ANNA).await;
+    assert_eq!(rig.hint(&order_ref).await.0, Status::Pending);
+    control("advance", json!({"seconds": u64::MAX}))
+        .await
+        .expect("advance");
+    // Expired and forgotten long ago, by the simulator's clock.
+    assert_invalid_parameters(rig.client.collect(&order_ref).await);
+    rig.client
+        .auth(&auth_request())
+        .await
+        .expect("still serving");
 }
 
 #[tokio::test]
@@ -789,8 +846,20 @@ async fn phone_orders_go_to_the_persons_app_and_can_be_declined() {
         })
         .await
         .expect("phone sign");
-    rig.app("approve", json!({"orderRef": signed.order_ref}))
+    // Not before the call is confirmed and a BankID found.
+    let (status, _) = rig
+        .app("approve", json!({"orderRef": signed.order_ref}))
         .await;
+    assert_eq!(status, 400);
+    rig.sim.world().advance_clock(Duration::from_secs(2));
+    assert_eq!(
+        rig.hint(&signed.order_ref).await.1,
+        Some(HintCode::UserSign)
+    );
+    let (status, _) = rig
+        .app("approve", json!({"orderRef": signed.order_ref}))
+        .await;
+    assert_eq!(status, 200);
     assert_eq!(rig.hint(&signed.order_ref).await.0, Status::Complete);
 }
 

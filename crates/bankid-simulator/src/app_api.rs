@@ -314,6 +314,7 @@ fn swedish(e: &AppError) -> &'static str {
         AppError::NotInApp | AppError::UnknownOrder => "ordern är inte öppen i appen.",
         AppError::NoUsableBankId => "ordern kräver en annan person.",
         AppError::NotAPhoneOrder => "bara telefonordrar frågar om samtal.",
+        AppError::NotYet => "appen ber inte om säkerhetskoden än; vänta en sekund och försök igen.",
     }
 }
 

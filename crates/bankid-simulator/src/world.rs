@@ -96,7 +96,7 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Phase {
     /// The app has not picked the order up: `outstandingTransaction`.
     WaitingForApp,
@@ -112,13 +112,14 @@ enum Phase {
     Finished { at: Duration, end: End },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum End {
     Complete(Box<CompletionData>),
     Failed(HintCode),
 }
 
-#[derive(Debug, Clone)]
+/// No `Debug`: it holds `qrStartSecret` and personal numbers.
+#[derive(Clone)]
 struct Order {
     kind: Kind,
     created: Duration,
@@ -137,11 +138,13 @@ struct Order {
 }
 
 impl Order {
-    /// The person the order is for, if known yet.
+    /// The person the order is for, if known yet: the one it requires, else the one
+    /// whose app opened it.
     fn person(&self) -> Option<&str> {
-        match &self.phase {
-            Phase::InApp { person, .. } => Some(&person.personal_number),
-            _ => self.locked_to.as_deref(),
+        match (&self.locked_to, &self.phase) {
+            (Some(locked), _) => Some(locked),
+            (None, Phase::InApp { person, .. }) => Some(&person.personal_number),
+            (None, _) => None,
         }
     }
 
@@ -151,18 +154,20 @@ impl Order {
 
     /// Moves the order along to `now`: expiry, and scripted endings.
     fn advance(&mut self, now: Duration, timings: &Timings) {
-        let expires = self.created + timings.order_lifetime;
+        let expires = self.created.saturating_add(timings.order_lifetime);
         if let Phase::InApp {
             person,
             opened,
             script,
-            ..
+            usable,
         } = &self.phase
         {
-            let walked = *opened + step_total(script);
+            let walked = opened.saturating_add(step_total(script));
             let end_at = walked.min(expires);
             if now >= walked && walked <= expires {
                 match &script.outcome {
+                    // An order for another person never completes in this app.
+                    Outcome::Complete if !usable => {}
                     Outcome::Wait => {}
                     Outcome::Complete => {
                         let data = self.completion(&person.clone());
@@ -247,8 +252,8 @@ impl Order {
 }
 
 fn step_total(script: &Script) -> Duration {
-    let steps = u32::try_from(script.pending.len()).unwrap_or(u32::MAX);
-    Duration::from_millis(script.step_ms) * steps
+    let steps = u64::try_from(script.pending.len()).unwrap_or(u64::MAX);
+    Duration::from_millis(script.step_ms.saturating_mul(steps))
 }
 
 /// An order open in the simulated app, as its page lists it.
@@ -301,13 +306,16 @@ pub enum AppError {
     /// The order requires another person: this BankID cannot approve it.
     #[error("the order requires another person; this BankID can only cancel it")]
     NoUsableBankId,
+    /// The app is not at the security code yet (`started`, `userCallConfirm`,
+    /// `userMrtd`).
+    #[error("the app is not asking for the security code yet; wait for userSign")]
+    NotYet,
     /// Only phone orders ask whether the user is in a call.
     #[error("only phone orders can be declined as 'not in a call'")]
     NotAPhoneOrder,
 }
 
-/// The whole simulated BankID.
-#[derive(Debug)]
+/// The whole simulated BankID. No `Debug`: its orders hold secrets.
 pub struct World {
     started: Instant,
     offset: Duration,
@@ -338,7 +346,7 @@ impl World {
 
     /// The simulator's clock.
     pub fn now(&self) -> Duration {
-        self.started.elapsed() + self.offset
+        self.started.elapsed().saturating_add(self.offset)
     }
 
     /// Moves the clock forward.
@@ -384,9 +392,11 @@ impl World {
             return false;
         };
         let adapted = script.for_order(order.requirement.mrtd == Some(true), order.kind.is_phone());
+        // An order for another person keeps waiting: no script makes it complete.
         if let Phase::InApp {
             script: current,
             opened,
+            usable: true,
             ..
         } = &mut order.phase
         {
@@ -589,7 +599,8 @@ impl World {
             .created
             .checked_add(Duration::from_secs(scanned.qr_time))
             .is_some_and(|shown_at| {
-                shown_at <= now + Duration::from_secs(1) && now.saturating_sub(shown_at) <= max_age
+                shown_at <= now.saturating_add(Duration::from_secs(1))
+                    && now.saturating_sub(shown_at) <= max_age
             });
         if !genuine || !fresh {
             order.finish(now, End::Failed(HintCode::StartFailed));
@@ -661,15 +672,29 @@ impl World {
         self.sweep();
         let now = self.now();
         let order = self.orders.get_mut(order_ref).ok_or(AppError::NotInApp)?;
+        let (_, hint, _) = order.collect_view(now);
         let Phase::InApp { person, usable, .. } = &order.phase else {
             return Err(AppError::NotInApp);
         };
+        // The security code is asked for last: after the call is confirmed, the ID
+        // document scanned and a BankID found.
+        let waiting_for_earlier_step = matches!(
+            hint,
+            Some(
+                HintCode::Started
+                    | HintCode::UserCallConfirm
+                    | HintCode::UserMrtd
+                    | HintCode::OutstandingTransaction
+                    | HintCode::NoClient
+            )
+        );
         let end = match failure {
             Some(HintCode::UserDeclinedCall) if !order.kind.is_phone() => {
                 return Err(AppError::NotAPhoneOrder);
             }
             Some(hint) => End::Failed(hint),
             None if !usable => return Err(AppError::NoUsableBankId),
+            None if waiting_for_earlier_step => return Err(AppError::NotYet),
             None => End::Complete(Box::new(order.completion(&person.clone()))),
         };
         order.finish(now, end);
@@ -776,11 +801,11 @@ impl World {
                 Phase::Finished {
                     at,
                     end: End::Complete(_),
-                } => now < *at + timings.complete_kept,
+                } => now < at.saturating_add(timings.complete_kept),
                 Phase::Finished {
                     at,
                     end: End::Failed(_),
-                } => now < *at + timings.failed_kept,
+                } => now < at.saturating_add(timings.failed_kept),
                 _ => true,
             }
         });

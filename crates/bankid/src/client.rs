@@ -234,7 +234,7 @@ impl Client {
             .base
             .join(path)
             .map_err(|e| Error::Response(e.to_string()))?;
-        let body = serde_json::to_vec(body).map_err(|e| Error::Response(e.to_string()))?;
+        let body = serde_json::to_vec(body).map_err(unreadable)?;
         // Exactly `application/json`: a charset parameter gets 415 from BankID.
         let response = self
             .http
@@ -248,27 +248,10 @@ impl Client {
         let back_off = back_off_from_headers(response.headers());
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| Error::Response(e.to_string()));
+            return serde_json::from_slice(&bytes).map_err(unreadable);
         }
-        let error = match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => Error::Api {
-                status: status.as_u16(),
-                code: body.error_code,
-                details: body.details,
-            },
-            Err(_) => Error::Api {
-                status: status.as_u16(),
-                code: status_to_code(status.as_u16()),
-                details: format!("HTTP {status} without an error body"),
-            },
-        };
-        if matches!(
-            &error,
-            Error::Api {
-                code: ErrorCode::TooManyRequests,
-                ..
-            }
-        ) {
+        let error = error_from(status.as_u16(), &bytes);
+        if error.class() == ErrorClass::BackOff {
             self.start_back_off(back_off.unwrap_or(DEFAULT_BACK_OFF));
         }
         // The caller decides how bad this is (see `Error::class`) and logs it.
@@ -298,6 +281,32 @@ impl Client {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         *gate = Some(Instant::now() + wait.min(MAX_BACK_OFF));
     }
+}
+
+/// An error answer: BankID's own body, or a bare status from something in between.
+fn error_from(status: u16, body: &[u8]) -> Error {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(body) => Error::Api {
+            status,
+            code: body.error_code,
+            details: body.details,
+        },
+        Err(_) => Error::Status {
+            status,
+            code: status_to_code(status),
+        },
+    }
+}
+
+/// A JSON failure named by kind and place only: serde's message quotes the offending
+/// value, which in a collect answer may be a personal number.
+fn unreadable(e: serde_json::Error) -> Error {
+    Error::Response(format!(
+        "{:?} JSON error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    ))
 }
 
 fn transport_error(e: reqwest::Error) -> Error {
@@ -352,6 +361,35 @@ mod tests {
         let mut h = reqwest::header::HeaderMap::new();
         h.insert("ratelimit-reset", "7".parse().expect("header"));
         assert_eq!(back_off_from_headers(&h), Some(Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn bare_statuses_are_not_bankid_answers() {
+        let proxy = error_from(400, b"<html>Bad Request</html>");
+        assert!(matches!(
+            proxy,
+            Error::Status {
+                status: 400,
+                code: ErrorCode::InvalidParameters
+            }
+        ));
+        assert_eq!(proxy.class(), ErrorClass::Internal);
+        assert_eq!(error_from(429, b"").class(), ErrorClass::BackOff);
+        let bankid = error_from(
+            400,
+            br#"{"errorCode":"invalidParameters","details":"No such order"}"#,
+        );
+        assert!(matches!(
+            bankid,
+            Error::Api {
+                code: ErrorCode::InvalidParameters,
+                ..
+            }
+        ));
+        let e = serde_json::from_str::<crate::api::User>(r#"{"personalNumber": 199001010017}"#)
+            .map_err(unreadable)
+            .expect_err("wrong type");
+        assert!(!e.to_string().contains("199001010017"), "{e}");
     }
 
     #[test]

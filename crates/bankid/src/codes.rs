@@ -132,7 +132,8 @@ pub enum ErrorClass {
     /// The RP's own fault: log it as an internal error, never retry, never blame BankID
     /// to the user.
     Internal,
-    /// Show RFA5 ("Något gick fel"); no automatic retry.
+    /// Show RFA5 ("Något gick fel"). Starting an order is not retried by itself;
+    /// collecting a running order is, a few times (see `order`).
     TryAgain,
     /// Back off before the next call.
     BackOff,

@@ -49,12 +49,21 @@ impl OrderHandle {
 }
 
 /// A started order.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Started {
     /// Where the order's state lives.
     pub handle: OrderHandle,
     /// For [`crate::launch::launch_url`] (same device).
     pub auto_start_token: String,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The autostart token opens the order in an app: not for logs.
+        f.debug_struct("Started")
+            .field("handle", &self.handle)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the browser is told on each poll.
@@ -166,8 +175,16 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// Stored orders hold `qrStartSecret` and personal data: a decoding error names the
+/// place, never the value.
 fn decode(bytes: &[u8]) -> Result<Stored, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+    serde_json::from_slice(bytes).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "BankID order at line {} column {}",
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 fn encode(stored: &Stored) -> Result<Vec<u8>, StoreError> {
@@ -218,7 +235,20 @@ impl Orders {
         self.keep(order, flow).await
     }
 
+    /// Stores a started order; if that fails, the order is cancelled at BankID so that
+    /// a retry for the same person does not meet `alreadyInProgress`.
     async fn keep(&self, order: OrderResponse, flow: Flow) -> Result<Started, OrderError> {
+        let order_ref = order.order_ref.clone();
+        match self.store_new(order, flow).await {
+            Ok(started) => Ok(started),
+            Err(e) => {
+                self.cancel_at_bankid(&order_ref).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn store_new(&self, order: OrderResponse, flow: Flow) -> Result<Started, OrderError> {
         let handle = OrderHandle(new_token());
         let stored = Stored {
             order_ref: order.order_ref,
@@ -258,14 +288,16 @@ impl Orders {
                 .await?
         {
             let collected = self.collect(&stored).await;
-            self.store.put(&lease, b"1", self.collect_interval).await?;
-            // Only this lease holder writes, but `cancel` and `finish` may have taken
-            // the order meanwhile: re-read, and change only a pending order.
+            // Everything up to the write happens under the long lease, so no other
+            // instance collects meanwhile. `cancel` and `finish` may have taken the
+            // order, though: re-read, change only a pending order, and `replace` so a
+            // taken order stays taken.
             let current = self.load(handle).await?;
             if !current.known.is_pending() {
                 return Ok(progress(&current, now_ms()));
             }
             stored = current;
+            let mut given_up = false;
             match collected {
                 Collected::Known(known) => {
                     stored.known = known;
@@ -275,16 +307,25 @@ impl Orders {
                     stored.failed_collects += 1;
                     if stored.failed_collects >= COLLECT_ATTEMPTS {
                         stored.known = Known::Error(Some(Rfa::Rfa5));
+                        given_up = true;
                     }
                 }
                 Collected::BackOff => {}
             }
-            if matches!(stored.known, Known::Error(_)) {
+            if !self
+                .store
+                .replace(&order_key(handle), &encode(&stored)?, STATE_TTL)
+                .await?
+            {
+                return Err(OrderError::Unknown);
+            }
+            // The next collect: an interval after this one ended.
+            self.store.put(&lease, b"1", self.collect_interval).await?;
+            // BankID may still hold an order we gave up on; an order BankID refused
+            // (the RP's own fault) is not cancelled: that call would be refused too.
+            if given_up {
                 self.cancel_at_bankid(&stored.order_ref).await;
             }
-            self.store
-                .replace(&order_key(handle), &encode(&stored)?, STATE_TTL)
-                .await?;
         }
         Ok(progress(&stored, now_ms()))
     }
@@ -331,6 +372,8 @@ impl Orders {
                 tokio::time::sleep(orders.abandon_after).await;
                 match orders.load(&handle).await {
                     Ok(stored) if stored.flow == Flow::Qr && stored.known.is_pending() => {}
+                    // The store is down for now: look again at the next tick.
+                    Err(OrderError::Store(_)) => continue,
                     _ => return,
                 }
                 match orders.store.get(&seen_key(&handle)).await {
@@ -342,8 +385,8 @@ impl Orders {
                         return;
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, "abandoned-order check failed");
-                        return;
+                        tracing::warn!(error = %e, "abandoned-order check failed; trying again");
+                        continue;
                     }
                 }
             }
