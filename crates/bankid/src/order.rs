@@ -41,11 +41,6 @@ impl OrderHandle {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// Reads a handle back.
-    pub fn from_string(s: String) -> Self {
-        OrderHandle(s)
-    }
 }
 
 /// A started order.
@@ -214,11 +209,6 @@ impl Orders {
         self
     }
 
-    /// The client, for calls outside an order's life (phone orders, signing).
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// Starts an identification (`/auth`) shown to the user by `flow`.
     pub async fn start(&self, request: &AuthRequest, flow: Flow) -> Result<Started, OrderError> {
         let order = self.client.auth(request).await?;
@@ -262,10 +252,12 @@ impl Orders {
         self.store
             .put(&order_key(&handle), &encode(&stored)?, STATE_TTL)
             .await?;
-        // Starting counts as the first sign of life.
-        self.store
-            .put(&seen_key(&handle), b"1", self.abandon_after)
-            .await?;
+        // Starting counts as the first sign of life (only QR orders are watched).
+        if flow == Flow::Qr {
+            self.store
+                .put(&seen_key(&handle), b"1", self.abandon_after)
+                .await?;
+        }
         Ok(Started {
             handle,
             auto_start_token: order.auto_start_token,
@@ -276,9 +268,13 @@ impl Orders {
     /// instance), and says what to show.
     pub async fn poll(&self, handle: &OrderHandle) -> Result<Progress, OrderError> {
         let mut stored = self.load(handle).await?;
-        self.store
-            .put(&seen_key(handle), b"1", self.abandon_after)
-            .await?;
+        // A sign of life for `cancel_when_abandoned`, which watches QR orders only: no
+        // write per poll for the others.
+        if stored.flow == Flow::Qr {
+            self.store
+                .put(&seen_key(handle), b"1", self.abandon_after)
+                .await?;
+        }
         let lease = lease_key(handle);
         let longest_collect = self.client.timeout() + self.collect_interval;
         if stored.known.is_pending()
