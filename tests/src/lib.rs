@@ -14,6 +14,7 @@ pub mod server;
 use portvakt_core::ports::EphemeralStore;
 use portvakt_core::random::random_token;
 use portvakt_store::{MemoryStore, RedisStore, SqlStore};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Which pair of backends a test runs on.
@@ -118,6 +119,29 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+/// The `portvakt` binary, for tests that run it as a process.
+pub fn binary() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug/portvakt");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p portvakt` first (scripts/test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// Common steps of the end-to-end tests.

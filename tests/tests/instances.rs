@@ -11,7 +11,7 @@ use openidconnect::TokenResponse;
 use portvakt_tests::browser::{Browser, param};
 use portvakt_tests::rp::{REDIRECT, Rp};
 use portvakt_tests::server::{SECRET, seed_account};
-use portvakt_tests::{Backend, fresh_database, redis_prefix, redis_url};
+use portvakt_tests::{Backend, binary, free_port, fresh_database, redis_prefix, redis_url};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -26,27 +26,6 @@ impl Drop for Instance {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn binary() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let bin = target.join("debug/portvakt");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p portvakt` first (scripts/test does)",
-        bin.display()
-    );
-    bin
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 fn start(config: &std::path::Path, port: u16, dir: &std::path::Path, name: &str) -> Instance {
