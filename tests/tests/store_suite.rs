@@ -78,6 +78,31 @@ async fn ephemeral_increment_is_a_fixed_window(backend: Backend) {
     assert_eq!(s.increment("count", T).await.expect("incr after window"), 1);
 }
 
+/// A count taken in advance is given back: never below zero, never reviving an
+/// expired window, and the window itself is kept.
+async fn ephemeral_decrement_gives_back(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    assert_eq!(s.decrement("absent").await.expect("decr absent"), 0);
+    assert_eq!(s.get("absent").await.expect("get"), None, "not created");
+    let window = Duration::from_millis(600);
+    for _ in 0..3 {
+        s.increment("n", window).await.expect("incr");
+    }
+    assert_eq!(s.decrement("n").await.expect("decr"), 2);
+    assert_eq!(s.increment("n", window).await.expect("incr"), 3);
+    for _ in 0..5 {
+        s.decrement("n").await.expect("decr");
+    }
+    assert_eq!(
+        s.increment("n", window).await.expect("incr"),
+        1,
+        "never below zero"
+    );
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(s.decrement("n").await.expect("decr expired"), 0);
+    assert_eq!(s.get("n").await.expect("get"), None, "the window was kept");
+}
+
 async fn ephemeral_consume_once(backend: Backend) {
     let s = ephemeral_store(backend).await;
     assert_eq!(
@@ -303,7 +328,35 @@ async fn sql_grants_and_rotation(backend: Backend) {
         s.rotate_refresh_token("r1", &refresh(&g, "r3", T), now)
             .await
             .expect("reuse"),
-        Rotation::Reused
+        Rotation::Reused { used_at: now }
+    );
+    // A grace answer adds a sibling; a non-rotating refresh extends an unused token.
+    s.add_refresh_token(&refresh(&g, "r3", T))
+        .await
+        .expect("add");
+    let later = UnixTime(now.0 + 3600);
+    assert!(
+        s.extend_refresh_token("r3", later, now)
+            .await
+            .expect("extend")
+    );
+    assert_eq!(
+        s.find_refresh_token("r3")
+            .await
+            .expect("find")
+            .map(|r| r.expires_at),
+        Some(later)
+    );
+    assert!(
+        !s.extend_refresh_token("r1", later, now)
+            .await
+            .expect("used"),
+        "a used token is not extended"
+    );
+    assert!(
+        !s.extend_refresh_token("nope", later, now)
+            .await
+            .expect("unknown")
     );
     assert_eq!(
         s.rotate_refresh_token("nope", &refresh(&g, "r4", T), now)
@@ -418,7 +471,7 @@ async fn sql_parallel_rotation(backend: Backend) {
     for t in tasks {
         match t.await.expect("join").expect("rotate") {
             Rotation::Rotated => rotated += 1,
-            Rotation::Reused => {}
+            Rotation::Reused { .. } => {}
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -474,6 +527,7 @@ on_both_backends!(
     ephemeral_put_if_absent,
     ephemeral_replace_never_resurrects,
     ephemeral_increment_is_a_fixed_window,
+    ephemeral_decrement_gives_back,
     ephemeral_consume_once,
     ephemeral_parallel_single_use,
     typed_codes_and_replay_cache,

@@ -42,6 +42,12 @@ pub struct Account {
     pub created_at: UnixTime,
     /// Last changed; also the `updated_at` claim.
     pub updated_at: UnixTime,
+    /// When the password last changed (CLI or self-service): sessions and codes from
+    /// before then are dead (S14).
+    pub password_changed_at: Option<UnixTime>,
+    /// When an administrator last cleared the login-failure counters (`users unlock`):
+    /// failures counted before then no longer count (S30).
+    pub failures_reset_at: Option<UnixTime>,
 }
 
 impl Account {
@@ -65,11 +71,22 @@ impl Account {
             locked_at: None,
             created_at: now,
             updated_at: now,
+            password_changed_at: None,
+            failures_reset_at: None,
         }
     }
 
     /// True while the account is locked.
     pub fn is_locked(&self) -> bool {
         self.locked_at.is_some()
+    }
+
+    /// True when an authentication at `auth_time` predates the current password, so
+    /// the session or code it made must not be used any more (S14). Same-second
+    /// authentications count as after the change: the new password's first login may
+    /// fall in the second it was set.
+    pub fn password_changed_since(&self, auth_time: UnixTime) -> bool {
+        self.password_changed_at
+            .is_some_and(|changed| auth_time < changed)
     }
 }

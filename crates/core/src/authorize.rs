@@ -62,6 +62,16 @@ impl AuthorizationRequest {
     pub fn has_prompt(&self, p: Prompt) -> bool {
         self.prompt.contains(&p)
     }
+
+    /// The `sub` the `claims` parameter asks for (OIDC Core §5.5.1), if any: only that
+    /// person may be issued a code.
+    pub fn requested_sub(&self) -> Option<crate::ids::AccountId> {
+        self.claims
+            .as_deref()
+            .and_then(|c| ClaimsRequest::parse(c).ok())
+            .and_then(|c| c.requested_sub())
+            .map(crate::ids::AccountId)
+    }
 }
 
 /// Why the request was refused before the client and redirect URI could be trusted.
@@ -137,17 +147,24 @@ pub fn validate(
     if !client.has_redirect_uri(redirect_uri) {
         return Err(page(UnregisteredRedirectUri));
     }
-    // From here on errors go back to the client. `state` is echoed even on errors.
-    let state = params
-        .iter()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.clone())
-        .filter(|v| !v.is_empty());
+    // From here on errors go back to the client. `state` is echoed even on errors,
+    // unless it was itself sent twice: then there is no one value to echo.
+    let state = single(params, "state").ok().flatten().map(str::to_owned);
     let fail = |code: ErrorCode, description: &'static str| AuthorizeError::Redirect {
         redirect_uri: redirect_uri.to_owned(),
         state: state.clone(),
         error: OAuthError::new(code, description),
     };
+    // RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than
+    // once" — every parameter, known to us or not.
+    let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(fail(
+            ErrorCode::InvalidRequest,
+            "a parameter was sent more than once",
+        ));
+    }
     let get = |name: &str| {
         single(params, name).map_err(|_| {
             fail(
@@ -251,7 +268,8 @@ pub fn validate(
     })
 }
 
-/// PKCE: required for public clients, accepted from all, S256 only (RFC 9700 §2.1.1).
+/// PKCE, S256 only (RFC 9700 §2.1.1): required from public clients and, unless a
+/// client file says `require_pkce = false`, from confidential ones too.
 fn pkce(
     client: &ClientConfig,
     challenge: Option<&str>,
@@ -261,6 +279,7 @@ fn pkce(
         None if client.is_public() => {
             Err("public clients must use PKCE (code_challenge with S256)")
         }
+        None if client.require_pkce => Err("this client must use PKCE (code_challenge with S256)"),
         None if method.is_some() => Err("code_challenge_method without code_challenge"),
         None => Ok(None),
         Some(c) => CodeChallenge::parse(c, method)

@@ -47,6 +47,20 @@ impl ClaimsRequest {
         req.essential.then(|| req.string_values())
     }
 
+    /// A specific `sub` asked for (OIDC Core §5.5.1), in the ID token or else userinfo.
+    pub fn requested_sub(&self) -> Option<String> {
+        [&self.id_token, &self.userinfo]
+            .into_iter()
+            .find_map(|part| {
+                part.get("sub")?
+                    .as_ref()?
+                    .value
+                    .as_ref()?
+                    .as_str()
+                    .map(str::to_owned)
+            })
+    }
+
     /// Acr values requested through `claims` without `essential` (used after `acr_values`).
     pub fn requested_acr_values(&self) -> Vec<String> {
         match self.id_token.get("acr") {

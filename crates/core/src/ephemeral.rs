@@ -147,24 +147,37 @@ impl Ephemeral {
             .is_some())
     }
 
-    /// The count of a fixed-window counter (0 when absent or expired).
-    pub async fn count(&self, key: &str) -> Result<u64, StoreError> {
-        Ok(self
-            .store
-            .get(&format!("count:{key}"))
-            .await?
-            .and_then(|b| std::str::from_utf8(&b).ok()?.parse().ok())
-            .unwrap_or(0))
-    }
-
     /// Adds one to a fixed-window counter (the window starts at the first event).
     pub async fn bump(&self, key: &str, window: Duration) -> Result<u64, StoreError> {
         self.store.increment(&format!("count:{key}"), window).await
     }
 
+    /// Gives back one count taken in advance (never below zero; the window stays).
+    pub async fn give_back(&self, key: &str) -> Result<u64, StoreError> {
+        self.store.decrement(&format!("count:{key}")).await
+    }
+
     /// Clears a counter.
     pub async fn reset(&self, key: &str) -> Result<(), StoreError> {
         self.store.delete(&format!("count:{key}")).await
+    }
+
+    /// Takes a gate that stays shut for `delay` after: true for the one caller that
+    /// found it open (of any number in parallel).
+    pub async fn open_gate(&self, key: &str, delay: Duration) -> Result<bool, StoreError> {
+        self.store
+            .put_if_absent(&format!("gate:{key}"), b"1", delay)
+            .await
+    }
+
+    /// Remembers a fact (a browser known for an account) for `ttl`.
+    pub async fn remember(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.store.put(&format!("fact:{key}"), b"1", ttl).await
+    }
+
+    /// See [`Ephemeral::remember`].
+    pub async fn is_remembered(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.store.get(&format!("fact:{key}")).await?.is_some())
     }
 
     /// Revokes one access token by its `jti` until it would have expired anyway.

@@ -94,8 +94,12 @@ pub struct RefreshTokenRecord {
 pub enum Rotation {
     /// Marked used; the successor is stored.
     Rotated,
-    /// Already used: the caller revokes the grant (S13).
-    Reused,
+    /// Already used, at `used_at`: the caller revokes the grant (S13), unless the
+    /// client's policy gives a grace period that has not passed.
+    Reused {
+        /// When the token was first used.
+        used_at: crate::time::UnixTime,
+    },
     /// Past its idle expiry.
     Expired,
     /// Unknown token.

@@ -11,6 +11,7 @@ pub mod ephemeral;
 pub mod grant;
 pub mod identity;
 pub mod ids;
+pub mod normalize;
 pub mod oauth_error;
 pub mod pkce;
 pub mod ports;

@@ -39,13 +39,27 @@ pub trait AccountRepo: Send + Sync {
     async fn find_by_customer_number(&self, number: &str) -> Result<Option<Account>, StoreError>;
     /// Inserts; a taken identifier gives `Conflict`.
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError>;
-    /// Sets a new password hash and moves the old one into the history, in one transaction.
+    /// A new password (S14), in one transaction: the hash is set, the old one moves into
+    /// the history, `password_changed_at` becomes `now` (sessions and codes from before
+    /// die at their next use), and every grant of the account is revoked with its
+    /// refresh tokens and access tokens.
     async fn set_password(
         &self,
         id: &AccountId,
         hash: &str,
         now: UnixTime,
     ) -> Result<(), StoreError>;
+    /// The same password under a new hash (a parameter upgrade, or Unicode
+    /// normalisation after a login): replaces `old_hash` with `new_hash` only while
+    /// `old_hash` is still current; no history, no revocation. True when replaced.
+    async fn rehash_password(
+        &self,
+        id: &AccountId,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, StoreError>;
+    /// `users unlock`: failures counted before `now` no longer count (S30).
+    async fn clear_failures(&self, id: &AccountId, now: UnixTime) -> Result<(), StoreError>;
     /// Locks (`Some(time)`) or unlocks (`None`) an account.
     async fn set_locked(
         &self,
@@ -89,6 +103,16 @@ pub trait GrantRepo: Send + Sync {
         next: &RefreshTokenRecord,
         now: UnixTime,
     ) -> Result<Rotation, StoreError>;
+    /// Stores one more refresh token of an existing grant (a grace-period answer).
+    async fn add_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError>;
+    /// A non-rotating refresh: moves an unused, unexpired token's expiry to `expires_at`;
+    /// false when the token is unknown, used or expired.
+    async fn extend_refresh_token(
+        &self,
+        token_hash: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
 }
 
 /// A signing key as stored. The private key is PKCS#8 PEM; `Debug` leaves it out.
@@ -185,6 +209,10 @@ pub trait EphemeralStore: Send + Sync {
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Adds one to a counter, creating it with `ttl` (a fixed window); returns the new count.
     async fn increment(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
+    /// Takes one from a live counter, never below zero and keeping its window; returns
+    /// the new count (0 when the counter is absent). Gives back a count that was taken
+    /// in advance, as the login throttle does for an attempt that succeeded.
+    async fn decrement(&self, key: &str) -> Result<u64, StoreError>;
     /// Single use with memory of the use: the first call moves the value aside for
     /// `spent_ttl` and returns `Fresh`; later calls return `Spent` with the same value.
     async fn consume_once(&self, key: &str, spent_ttl: Duration) -> Result<Consumed, StoreError>;

@@ -53,10 +53,53 @@ impl RedirectUri {
         &self.0
     }
 
-    /// Exact match against what a request sent.
+    /// Exact match against what a request sent, with one exception: for `http` on a
+    /// literal loopback IP (`127.0.0.0/8`, `[::1]`; not `localhost`), the port may be
+    /// any (RFC 8252 §7.3: native apps listen on an ephemeral port). Everything else,
+    /// the loopback URI's path and query included, must still match to the letter.
     pub fn matches(&self, presented: &str) -> bool {
-        self.0 == presented
+        if self.0 == presented {
+            return true;
+        }
+        match (
+            without_loopback_port(&self.0),
+            without_loopback_port(presented),
+        ) {
+            (Some(registered), Some(presented)) => registered == presented,
+            _ => false,
+        }
     }
+}
+
+/// `http://<loopback IP>[:port]<rest>` without its port, as written (no normalisation);
+/// `None` for anything else.
+fn without_loopback_port(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let loopback_ip = match url.host()? {
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+        url::Host::Domain(_) => false,
+    };
+    if url.scheme() != "http" || !loopback_ip {
+        return None;
+    }
+    // Work on the string as written, so only the port is ignored.
+    let rest = raw.strip_prefix("http://")?;
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let host = match authority.rsplit_once(':') {
+        // `[::1]` alone has colons inside the brackets; a port follows the `]`.
+        Some((host, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && !host.ends_with(':')
+                && (!host.starts_with('[') || host.ends_with(']')) =>
+        {
+            host
+        }
+        _ => authority,
+    };
+    Some(format!("http://{host}{tail}"))
 }
 
 /// True for `localhost`, `127.0.0.0/8` and `[::1]`.
@@ -72,6 +115,29 @@ pub fn is_loopback(url: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_ip_any_port() {
+        let v4 = RedirectUri::parse("http://127.0.0.1/callback").expect("valid");
+        assert!(v4.matches("http://127.0.0.1:51004/callback"));
+        assert!(v4.matches("http://127.0.0.1/callback"));
+        assert!(!v4.matches("http://127.0.0.1:51004/callback2"));
+        assert!(!v4.matches("http://127.0.0.1:51004/callback?x=1"));
+        assert!(!v4.matches("http://127.0.0.2:51004/callback"));
+        assert!(!v4.matches("https://127.0.0.1:51004/callback"));
+        let with_port = RedirectUri::parse("http://127.0.0.1:8080/cb").expect("valid");
+        assert!(with_port.matches("http://127.0.0.1:9/cb"));
+        let v6 = RedirectUri::parse("http://[::1]/cb").expect("valid");
+        assert!(v6.matches("http://[::1]:4711/cb"));
+        assert!(!v6.matches("http://[::1]:4711/other"));
+        let name = RedirectUri::parse("http://localhost/cb").expect("valid");
+        assert!(
+            !name.matches("http://localhost:4711/cb"),
+            "localhost is a name, compared exactly (RFC 8252 §8.3)"
+        );
+        let web = RedirectUri::parse("https://rp.example/cb").expect("valid");
+        assert!(!web.matches("https://rp.example:8443/cb"));
+    }
 
     #[test]
     fn matching_is_exact() {

@@ -34,6 +34,11 @@ pub struct Session {
     pub account_id: AccountId,
     /// The latest authentication.
     pub auth: SessionAuth,
+    /// Earlier authentications in this session by other methods, the latest of each
+    /// (a step-up from password to BankID keeps the password one): each still
+    /// satisfies its own method's acr values.
+    #[serde(default)]
+    pub earlier: Vec<SessionAuth>,
     /// Clients this session has signed in to, for logout.
     pub clients: Vec<ClientId>,
     /// Started.
@@ -63,65 +68,108 @@ impl Session {
             self.clients.push(client.clone());
         }
     }
+
+    /// Records a new authentication by the same user: it becomes the latest, and the
+    /// previous latest is kept among the earlier ones unless `auth`'s method replaces it.
+    pub fn add_auth(&mut self, auth: SessionAuth) {
+        let previous = std::mem::replace(&mut self.auth, auth);
+        self.earlier
+            .retain(|a| a.method != self.auth.method && a.method != previous.method);
+        if previous.method != self.auth.method {
+            self.earlier.push(previous);
+        }
+    }
+
+    /// Every authentication in the session, the latest first.
+    pub fn authentications(&self) -> impl Iterator<Item = &SessionAuth> {
+        std::iter::once(&self.auth).chain(self.earlier.iter())
+    }
+}
+
+/// What the configuration says about acr values (implemented by `Config`).
+pub trait AcrRules {
+    /// The strength of the method answering to `acr`.
+    fn level_of(&self, acr: &str) -> Option<u8>;
+    /// The id of the method answering to `acr`.
+    fn method_of(&self, acr: &str) -> Option<&str>;
 }
 
 /// Whether a session can answer an authorization request without a new login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reuse {
-    /// Yes, naming this acr in the ID token.
+    /// Yes, naming this acr in the ID token, with the authentication that satisfied it
+    /// (its `amr` and `auth_time` go into the code).
     Yes {
         /// The acr to return.
         acr: String,
+        /// The authentication behind it.
+        auth: SessionAuth,
     },
-    /// The user must sign in (again, or more strongly).
+    /// The user must sign in (again, or more strongly, or with another method).
     Login,
 }
 
 /// Decides whether `session` answers `request`.
 ///
-/// - `prompt=login` and `prompt=select_account` always sign in again; so does a
-///   `max_age` the authentication is older than (OIDC Core §3.1.2.1).
-/// - An `id_token_hint` naming someone else needs a new login.
-/// - acr: the session must be at least as strong as the RP's *first* preference
-///   (`level_of(first candidate)`); a weaker session means a step-up with the requested
-///   method, never a silent answer with a weaker acr the RP liked less.
+/// - `prompt=login` and `prompt=select_account` always sign in again (OIDC Core
+///   §3.1.2.1).
+/// - `expected_sub` (from `id_token_hint`, or a `sub` value in `claims`, OIDC Core
+///   §5.5.1): a session of anyone else needs a new login.
+/// - acr: the answer names an acr that an authentication of this session actually
+///   satisfied, i.e. one of the acr values of a method the user signed in with. The
+///   candidates are the acr values this client may use, in the RP's order; the first
+///   one sets the strength needed (`level_of`), so a request is never answered with a
+///   weaker acr than the RP's first preference, and a session that does not satisfy
+///   any usable acr means a login with an allowed method. A stronger method does not
+///   silently stand in for another's acr (it may, if its `acr_values` list it).
+/// - `max_age` applies to the authentication that answers: one as old or older
+///   needs a new login.
 pub fn reuse(
     session: &Session,
     request: &AuthorizationRequest,
-    hint_sub: Option<&AccountId>,
-    level_of: impl Fn(&str) -> Option<u8>,
+    expected_sub: &[&AccountId],
+    rules: &dyn AcrRules,
     now: UnixTime,
 ) -> Reuse {
     if request.has_prompt(Prompt::Login) || request.has_prompt(Prompt::SelectAccount) {
         return Reuse::Login;
     }
-    // Whole seconds: an authentication exactly max_age old (or max_age=0, which the
-    // Core errata equate with prompt=login) is already too old.
-    if let Some(max_age) = request.max_age
-        && (max_age == 0
-            || now.0 - session.auth.auth_time.0 >= i64::try_from(max_age).unwrap_or(i64::MAX))
-    {
+    if expected_sub.iter().any(|sub| **sub != session.account_id) {
         return Reuse::Login;
     }
-    if hint_sub.is_some_and(|sub| *sub != session.account_id) {
-        return Reuse::Login;
-    }
-    let Some(first) = request.acr_candidates.first() else {
+    let Some(needed) = request
+        .acr_candidates
+        .first()
+        .and_then(|first| rules.level_of(first))
+    else {
         return Reuse::Login;
     };
-    match level_of(first) {
-        Some(needed) if session.auth.level >= needed => {
-            // Name the session's own acr when the request accepts it; otherwise the
-            // RP's first preference, which the session is at least as strong as.
-            let acr = if request.acr_candidates.contains(&session.auth.acr) {
-                session.auth.acr.clone()
-            } else {
-                first.clone()
-            };
-            Reuse::Yes { acr }
+    // The latest authentication first, so the session names its own acr when the
+    // request accepts it; within one, the RP's order.
+    let usable = |acr: &&String| rules.level_of(acr).is_some_and(|level| level >= needed);
+    let answer = session.authentications().find_map(|auth| {
+        request
+            .acr_candidates
+            .iter()
+            .filter(usable)
+            .find(|acr| rules.method_of(acr) == Some(auth.method.as_str()))
+            .map(|acr| (acr, auth))
+    });
+    if let Some((acr, auth)) = answer {
+        // Whole seconds: an authentication exactly max_age old (or max_age=0, which the
+        // Core errata equate with prompt=login) is already too old.
+        if let Some(max_age) = request.max_age
+            && (max_age == 0
+                || now.0 - auth.auth_time.0 >= i64::try_from(max_age).unwrap_or(i64::MAX))
+        {
+            return Reuse::Login;
         }
-        _ => Reuse::Login,
+        return Reuse::Yes {
+            acr: acr.clone(),
+            auth: auth.clone(),
+        };
     }
+    Reuse::Login
 }
 
 #[cfg(test)]
@@ -134,12 +182,13 @@ mod tests {
             sid: "sid".into(),
             account_id: AccountId("anna".into()),
             auth: SessionAuth {
-                method: "m".into(),
+                method: acr.into(),
                 acr: acr.into(),
                 amr: vec![Amr::Pwd],
                 auth_time: UnixTime(auth_time),
                 level,
             },
+            earlier: vec![],
             clients: vec![],
             created_at: UnixTime(auth_time),
             last_seen: UnixTime(auth_time),
@@ -164,12 +213,34 @@ mod tests {
         }
     }
 
-    fn levels(acr: &str) -> Option<u8> {
-        match acr {
-            "pwd" => Some(1),
-            "otp" => Some(2),
-            "bankid" => Some(3),
-            _ => None,
+    /// Three methods, each answering to one acr named like it.
+    struct Rules;
+
+    impl AcrRules for Rules {
+        fn level_of(&self, acr: &str) -> Option<u8> {
+            match acr {
+                "pwd" | "customer" => Some(1),
+                "otp" => Some(2),
+                "bankid" => Some(3),
+                _ => None,
+            }
+        }
+        fn method_of(&self, acr: &str) -> Option<&str> {
+            ["pwd", "customer", "otp", "bankid"]
+                .into_iter()
+                .find(|m| *m == acr)
+        }
+    }
+
+    fn yes(s: &Session, acr: &str) -> Reuse {
+        let auth = s
+            .authentications()
+            .find(|a| a.method == acr)
+            .expect("auth")
+            .clone();
+        Reuse::Yes {
+            acr: acr.into(),
+            auth,
         }
     }
 
@@ -178,30 +249,56 @@ mod tests {
         let now = UnixTime(1000);
         let pwd = session(1, "pwd", 900);
         assert_eq!(
-            reuse(&pwd, &request(&["pwd"]), None, levels, now),
-            Reuse::Yes { acr: "pwd".into() }
+            reuse(&pwd, &request(&["pwd"]), &[], &Rules, now),
+            yes(&pwd, "pwd")
         );
         assert_eq!(
-            reuse(&pwd, &request(&["otp"]), None, levels, now),
+            reuse(&pwd, &request(&["otp"]), &[], &Rules, now),
             Reuse::Login,
             "step-up"
         );
         assert_eq!(
-            reuse(&pwd, &request(&["otp", "pwd"]), None, levels, now),
+            reuse(&pwd, &request(&["otp", "pwd"]), &[], &Rules, now),
             Reuse::Login,
             "the RP's first preference decides, not the weakest it accepts"
         );
+        assert_eq!(
+            reuse(&pwd, &request(&["customer"]), &[], &Rules, now),
+            Reuse::Login,
+            "another method of the same strength is not an acr this session satisfied"
+        );
         let strong = session(3, "bankid", 900);
         assert_eq!(
-            reuse(&strong, &request(&["pwd"]), None, levels, now),
-            Reuse::Yes { acr: "pwd".into() }
+            reuse(&strong, &request(&["pwd"]), &[], &Rules, now),
+            Reuse::Login,
+            "a stronger method does not claim another method's acr"
         );
         assert_eq!(
-            reuse(&strong, &request(&["otp", "bankid"]), None, levels, now),
-            Reuse::Yes {
-                acr: "bankid".into()
-            }
+            reuse(&strong, &request(&["otp", "bankid"]), &[], &Rules, now),
+            yes(&strong, "bankid")
         );
+        // After a step-up both authentications answer, each with its own acr.
+        let mut both = session(1, "pwd", 900);
+        both.add_auth(session(3, "bankid", 950).auth);
+        assert_eq!(
+            reuse(&both, &request(&["pwd"]), &[], &Rules, now),
+            yes(&both, "pwd")
+        );
+        assert_eq!(
+            reuse(&both, &request(&["bankid"]), &[], &Rules, now),
+            yes(&both, "bankid")
+        );
+        let Reuse::Yes { auth, .. } = reuse(&both, &request(&["pwd"]), &[], &Rules, now) else {
+            panic!("reuse");
+        };
+        assert_eq!(
+            auth.auth_time,
+            UnixTime(900),
+            "the password login's own time"
+        );
+        both.add_auth(session(1, "pwd", 990).auth);
+        assert_eq!(both.earlier.len(), 1, "one authentication per method");
+        assert_eq!(both.auth.auth_time, UnixTime(990));
     }
 
     #[test]
@@ -210,45 +307,39 @@ mod tests {
         let s = session(1, "pwd", 900);
         let mut r = request(&["pwd"]);
         r.prompt = vec![Prompt::Login];
-        assert_eq!(reuse(&s, &r, None, levels, now), Reuse::Login);
+        assert_eq!(reuse(&s, &r, &[], &Rules, now), Reuse::Login);
         r.prompt = vec![Prompt::SelectAccount];
         assert_eq!(
-            reuse(&s, &r, None, levels, now),
+            reuse(&s, &r, &[], &Rules, now),
             Reuse::Login,
             "no account chooser: sign in"
         );
         r.prompt = vec![Prompt::Consent];
-        assert!(matches!(
-            reuse(&s, &r, None, levels, now),
-            Reuse::Yes { .. }
-        ));
+        assert!(matches!(reuse(&s, &r, &[], &Rules, now), Reuse::Yes { .. }));
         let mut r = request(&["pwd"]);
         r.max_age = Some(50);
-        assert_eq!(reuse(&s, &r, None, levels, now), Reuse::Login);
+        assert_eq!(reuse(&s, &r, &[], &Rules, now), Reuse::Login);
         r.max_age = Some(100);
         assert_eq!(
-            reuse(&s, &r, None, levels, now),
+            reuse(&s, &r, &[], &Rules, now),
             Reuse::Login,
             "exactly max_age old"
         );
         r.max_age = Some(101);
-        assert!(matches!(
-            reuse(&s, &r, None, levels, now),
-            Reuse::Yes { .. }
-        ));
+        assert!(matches!(reuse(&s, &r, &[], &Rules, now), Reuse::Yes { .. }));
         r.max_age = Some(0);
         assert_eq!(
-            reuse(&s, &r, None, levels, UnixTime(900)),
+            reuse(&s, &r, &[], &Rules, UnixTime(900)),
             Reuse::Login,
             "max_age=0"
         );
         let r = request(&["pwd"]);
-        assert_eq!(
-            reuse(&s, &r, Some(&AccountId("bertil".into())), levels, now),
-            Reuse::Login
-        );
+        let bertil = AccountId("bertil".into());
+        let anna = AccountId("anna".into());
+        assert_eq!(reuse(&s, &r, &[&bertil], &Rules, now), Reuse::Login);
+        assert_eq!(reuse(&s, &r, &[&anna, &bertil], &Rules, now), Reuse::Login);
         assert!(matches!(
-            reuse(&s, &r, Some(&AccountId("anna".into())), levels, now),
+            reuse(&s, &r, &[&anna], &Rules, now),
             Reuse::Yes { .. }
         ));
     }

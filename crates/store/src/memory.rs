@@ -123,6 +123,17 @@ impl EphemeralStore for MemoryStore {
         })
     }
 
+    async fn decrement(&self, key: &str) -> Result<u64, StoreError> {
+        self.with(|m, now| match m.live(key, now) {
+            Some(e) => {
+                let n = parse_count(&e.value).saturating_sub(1);
+                e.value = n.to_string().into_bytes();
+                n
+            }
+            None => 0,
+        })
+    }
+
     async fn consume_once(&self, key: &str, spent_ttl: Duration) -> Result<Consumed, StoreError> {
         let spent_key = format!("{key}:spent");
         self.with(|m, now| {

@@ -22,11 +22,19 @@ fn millis(ttl: Duration) -> u64 {
     u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-/// INCR, setting the TTL when the counter is new (a fixed window).
+/// INCR, setting the TTL when the counter is new (a fixed window). A counter that a
+/// DECR took back to zero keeps its window, as in the memory store.
 const INCREMENT: &str = r"
 local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
+";
+
+/// DECR a live counter that is above zero; DECR keeps the key's TTL (its window).
+const DECREMENT: &str = r"
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v and v > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
 ";
 
 /// Move a value to its spent key on first use; report the spent value afterwards.
@@ -132,6 +140,15 @@ impl EphemeralStore for RedisStore {
         Script::new(INCREMENT)
             .key(self.key(key))
             .arg(millis(ttl))
+            .invoke_async(&mut c)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn decrement(&self, key: &str) -> Result<u64, StoreError> {
+        let mut c = self.conn.clone();
+        Script::new(DECREMENT)
+            .key(self.key(key))
             .invoke_async(&mut c)
             .await
             .map_err(unavailable)

@@ -116,6 +116,39 @@ pub(super) struct ClientFile {
     #[serde(default)]
     pub branding: Branding,
     pub help_text: Option<Localized>,
+    #[serde(default = "yes")]
+    pub require_pkce: bool,
+    #[serde(default)]
+    pub refresh_rotation: RefreshRotation,
+    pub refresh_reuse_grace_secs: Option<u64>,
+}
+
+/// `refresh_rotation` in a client file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshRotation {
+    /// A new refresh token at every use; a spent one presented again revokes the grant.
+    #[default]
+    Rotate,
+    /// As `rotate`, but a token replaced less than `refresh_reuse_grace_secs` ago is
+    /// answered again instead of revoking (parallel refreshes of one RP).
+    Grace,
+    /// The same refresh token stays valid (confidential clients only).
+    None,
+}
+
+/// What the token endpoint does with a presented refresh token (RFC 9700 §4.14.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshPolicy {
+    /// Rotation with reuse detection: a spent token revokes the whole grant (S13).
+    Rotate,
+    /// Rotation, with a grace period in which the token just replaced is answered with
+    /// fresh tokens rather than revoking; after it, reuse detection as `Rotate`.
+    RotateWithGrace(std::time::Duration),
+    /// No rotation: the token is answered again and again until it expires or is
+    /// revoked; each use extends its idle lifetime. Confidential clients only: RFC 9700
+    /// §4.14.2 lets sender-constrained clients (here: client authentication) skip it.
+    NoRotation,
 }
 
 fn yes() -> bool {
@@ -188,6 +221,11 @@ pub struct ClientConfig {
     pub branding: Branding,
     /// Help text under the form ("Vid frågor kontakta expeditionen").
     pub help_text: Option<Localized>,
+    /// Authorization requests must carry a PKCE challenge (RFC 9700 §2.1.1). Always
+    /// true for public clients; true by default for confidential ones.
+    pub require_pkce: bool,
+    /// What a refresh does to the refresh token.
+    pub refresh_policy: RefreshPolicy,
     /// The file it came from.
     pub file: PathBuf,
 }

@@ -2,7 +2,9 @@
 //! `portvakt check-config` and a refused start say exactly what to fix.
 
 use super::Config;
-use super::client::{ClientConfig, ClientCredential, ClientFile, SecretValue};
+use super::client::{
+    ClientConfig, ClientCredential, ClientFile, RefreshPolicy, RefreshRotation, SecretValue,
+};
 use super::settings::{Profile, Settings};
 use crate::ids::ClientId;
 use crate::redirect_uri::RedirectUri;
@@ -264,15 +266,25 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
             "argon2id below OWASP's minimum (19456 KiB, 2 iterations)",
         );
     }
-    if s.login.max_failures_per_identifier == 0
-        || s.login.max_failures_per_ip == 0
-        || s.login.failure_window_secs == 0
+    let l = &s.login;
+    if [
+        l.max_failures_per_account_and_ip,
+        l.max_failures_per_ip,
+        l.failure_window_secs,
+        l.account_failures_before_delay,
+        l.account_failure_window_secs,
+        l.account_delay_max_secs,
+    ]
+    .contains(&0)
     {
         p.add(
             file,
             "login",
             "failure limits and their window must be positive",
         );
+    }
+    if s.http.header_read_timeout_secs == 0 || s.http.request_timeout_secs == 0 {
+        p.add(file, "http", "timeouts must be positive");
     }
     if s.login.max_concurrent_hashes == 0 {
         p.add(file, "login.max_concurrent_hashes", "must be at least 1");
@@ -301,6 +313,9 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
         }
     }
 }
+
+/// The grace period of `refresh_rotation = "grace"` when the file names none.
+const DEFAULT_REFRESH_GRACE_SECS: u64 = 30;
 
 fn validate_client(
     raw: ClientFile,
@@ -467,6 +482,42 @@ fn validate_client(
             "a public client cannot use client_credentials",
         );
     }
+    let public = matches!(credential, Some(ClientCredential::Public));
+    if public && !raw.require_pkce {
+        p.add(
+            file,
+            "require_pkce",
+            "a public client must use PKCE (RFC 9700 §2.1.1)",
+        );
+    }
+    let refresh_policy = match (raw.refresh_rotation, raw.refresh_reuse_grace_secs) {
+        (RefreshRotation::Grace, grace) => {
+            let secs = grace.unwrap_or(DEFAULT_REFRESH_GRACE_SECS);
+            if secs == 0 || secs > 300 {
+                p.add(file, "refresh_reuse_grace_secs", "must be 1..=300");
+            }
+            RefreshPolicy::RotateWithGrace(std::time::Duration::from_secs(secs))
+        }
+        (_, Some(_)) => {
+            p.add(
+                file,
+                "refresh_reuse_grace_secs",
+                "only with refresh_rotation = \"grace\"",
+            );
+            RefreshPolicy::Rotate
+        }
+        (RefreshRotation::Rotate, None) => RefreshPolicy::Rotate,
+        (RefreshRotation::None, None) => {
+            if public {
+                p.add(
+                    file,
+                    "refresh_rotation",
+                    "public clients must rotate refresh tokens (RFC 9700 §4.14.2)",
+                );
+            }
+            RefreshPolicy::NoRotation
+        }
+    };
     if p.0.len() != before {
         return None;
     }
@@ -492,6 +543,8 @@ fn validate_client(
         first_party: raw.first_party,
         branding: raw.branding,
         help_text: raw.help_text,
+        require_pkce: public || raw.require_pkce,
+        refresh_policy,
         file: file.to_path_buf(),
     })
 }

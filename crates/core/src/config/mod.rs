@@ -7,11 +7,15 @@ mod client;
 mod load;
 mod settings;
 
-pub use client::{Branding, ClientConfig, ClientCredential, GrantType, SecretValue};
+pub use client::{
+    Branding, ClientConfig, ClientCredential, GrantType, RefreshPolicy, RefreshRotation,
+    SecretValue,
+};
 pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
-    DatabaseSettings, DemoSettings, KeySettings, Localized, LoginSettings, MethodSettings,
-    PasswordIdentifier, Profile, RedisSettings, SessionSettings, Settings, TokenSettings,
+    DatabaseSettings, DemoSettings, HttpSettings, KeySettings, Localized, LoginSettings,
+    MethodSettings, PasswordIdentifier, Profile, RedisSettings, SessionSettings, Settings,
+    TokenSettings,
 };
 
 use std::path::PathBuf;
@@ -74,5 +78,15 @@ impl Config {
             .iter()
             .find(|(_, m)| m.acr_values().iter().any(|a| a == acr))
             .map(|(id, m)| (id.as_str(), m))
+    }
+}
+
+impl crate::session::AcrRules for Config {
+    fn level_of(&self, acr: &str) -> Option<u8> {
+        Config::level_of(self, acr)
+    }
+
+    fn method_of(&self, acr: &str) -> Option<&str> {
+        self.method_for_acr(acr).map(|(id, _)| id)
     }
 }

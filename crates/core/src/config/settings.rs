@@ -126,6 +126,15 @@ impl Default for TokenSettings {
     }
 }
 
+impl TokenSettings {
+    /// The longest any signed token lives, plus a minute for clock skew: how long a
+    /// retired key stays in the JWKS. Clients may only shorten lifetimes, so the
+    /// deployment's bound them all.
+    pub fn longest_signed_lifetime(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.id_token_ttl_secs.max(self.access_token_ttl_secs) + 60)
+    }
+}
+
 /// `[keys]`: signing keys.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -163,13 +172,24 @@ pub struct LoginSettings {
     pub argon2_parallelism: u32,
     /// Password hashes computed at once per instance; more wait their turn.
     pub max_concurrent_hashes: usize,
-    /// Failed password attempts per identifier within the window before attempts are
-    /// refused (S29). Counted for unknown identifiers too, so it reveals nothing.
-    pub max_failures_per_identifier: u64,
-    /// Failed attempts per client IP within the window (S29, S31).
+    /// Failed attempts for one account (or unknown identifier) from one client IP within
+    /// `failure_window_secs`, before that address is refused for that account (S29, S30).
+    pub max_failures_per_account_and_ip: u64,
+    /// Failed attempts from one client IP within `failure_window_secs`, over all
+    /// accounts (S29, S31).
     pub max_failures_per_ip: u64,
-    /// The failure-count window, in seconds.
+    /// The window of the two counters above, in seconds.
     pub failure_window_secs: u64,
+    /// Failed attempts for one account from anywhere within
+    /// `account_failure_window_secs` before its attempts are slowed (not blocked).
+    pub account_failures_before_delay: u64,
+    /// The window of the account counter, in seconds.
+    pub account_failure_window_secs: u64,
+    /// The longest delay between two checked attempts for a slowed account, in seconds;
+    /// the delay doubles from 1 s with each further failure.
+    pub account_delay_max_secs: u64,
+    /// A browser that signed in to an account is not slowed for it for this many days.
+    pub remember_browser_days: u64,
 }
 
 impl Default for LoginSettings {
@@ -180,9 +200,35 @@ impl Default for LoginSettings {
             argon2_iterations: 2,
             argon2_parallelism: 1,
             max_concurrent_hashes: 4,
-            max_failures_per_identifier: 10,
+            max_failures_per_account_and_ip: 10,
             max_failures_per_ip: 100,
             failure_window_secs: 900,
+            account_failures_before_delay: 50,
+            account_failure_window_secs: 24 * 3600,
+            account_delay_max_secs: 300,
+            remember_browser_days: 90,
+        }
+    }
+}
+
+/// `[http]`: the listener's defence against slow clients.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// A connection must send a request's whole header block within this many seconds
+    /// of starting it (or of the previous response, on a kept-alive connection);
+    /// otherwise it is closed without an answer.
+    pub header_read_timeout_secs: u64,
+    /// A request (its body included) must be answered within this many seconds;
+    /// otherwise it gets 408.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 30,
         }
     }
 }
@@ -215,6 +261,16 @@ pub enum PasswordIdentifier {
     Username,
     /// The account's customer number (Mina sidor's "Kundnummer" tab).
     CustomerNumber,
+}
+
+impl PasswordIdentifier {
+    /// The identifier as stored and looked up (S33, [`crate::normalize`]).
+    pub fn normalize(self, typed: &str) -> String {
+        match self {
+            PasswordIdentifier::Username => crate::normalize::username(typed),
+            PasswordIdentifier::CustomerNumber => crate::normalize::customer_number(typed),
+        }
+    }
 }
 
 /// `[methods.<id>]`: one login method, answering to its acr values.
@@ -322,6 +378,9 @@ pub struct Settings {
     /// `[sessions]`.
     #[serde(default)]
     pub sessions: SessionSettings,
+    /// `[http]`.
+    #[serde(default)]
+    pub http: HttpSettings,
     /// `[methods.<id>]`.
     #[serde(default = "default_methods")]
     pub methods: BTreeMap<String, MethodSettings>,

@@ -1,7 +1,7 @@
 //! `AccountRepo` over the `accounts` and `password_history` tables.
 
 use super::{SqlStore, unavailable, write_error};
-use crate::entity::{account, password_history};
+use crate::entity::{account, grant, password_history};
 use async_trait::async_trait;
 use portvakt_core::account::Account;
 use portvakt_core::identity::{OrgNumber, Personnummer};
@@ -46,6 +46,8 @@ impl TryFrom<account::Model> for Account {
             locked_at: m.locked_at.map(UnixTime),
             created_at: UnixTime(m.created_at),
             updated_at: UnixTime(m.updated_at),
+            password_changed_at: m.password_changed_at.map(UnixTime),
+            failures_reset_at: m.failures_reset_at.map(UnixTime),
         })
     }
 }
@@ -69,6 +71,8 @@ fn to_model(a: &Account) -> account::Model {
         locked_at: a.locked_at.map(|t| t.0),
         created_at: a.created_at.0,
         updated_at: a.updated_at.0,
+        password_changed_at: a.password_changed_at.map(|t| t.0),
+        failures_reset_at: a.failures_reset_at.map(|t| t.0),
     }
 }
 
@@ -148,9 +152,46 @@ impl AccountRepo for SqlStore {
         }
         let mut active = current.into_active_model();
         active.password_hash = Set(Some(hash.to_owned()));
+        active.password_changed_at = Set(Some(now.0));
         active.updated_at = Set(now.0);
         active.update(&txn).await.map_err(unavailable)?;
+        // S14: what the old password opened closes with it. Access tokens check their
+        // grant, so they die here too.
+        grant::Entity::update_many()
+            .col_expr(grant::Column::RevokedAt, Expr::value(now.0))
+            .filter(grant::Column::AccountId.eq(id.as_str()))
+            .filter(grant::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(unavailable)?;
         txn.commit().await.map_err(unavailable)
+    }
+
+    async fn rehash_password(
+        &self,
+        id: &AccountId,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let done = account::Entity::update_many()
+            .col_expr(account::Column::PasswordHash, Expr::value(new_hash))
+            .filter(account::Column::Id.eq(id.as_str()))
+            .filter(account::Column::PasswordHash.eq(old_hash))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        Ok(done.rows_affected == 1)
+    }
+
+    async fn clear_failures(&self, id: &AccountId, now: UnixTime) -> Result<(), StoreError> {
+        account::Entity::update_many()
+            .col_expr(account::Column::FailuresResetAt, Expr::value(now.0))
+            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
+            .filter(account::Column::Id.eq(id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     async fn set_locked(

@@ -194,8 +194,38 @@ impl GrantRepo for SqlStore {
         txn.rollback().await.map_err(unavailable)?;
         Ok(match self.find_refresh_token(presented_hash).await? {
             None => Rotation::NotFound,
-            Some(r) if r.used_at.is_some() => Rotation::Reused,
+            Some(RefreshTokenRecord {
+                used_at: Some(used_at),
+                ..
+            }) => Rotation::Reused { used_at },
             Some(_) => Rotation::Expired,
         })
+    }
+
+    async fn add_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
+        refresh_model(record)
+            .into_active_model()
+            .reset_all()
+            .insert(&self.db)
+            .await
+            .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn extend_refresh_token(
+        &self,
+        token_hash: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        let done = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::ExpiresAt, Expr::value(expires_at.0))
+            .filter(refresh_token::Column::TokenHash.eq(token_hash))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::ExpiresAt.gt(now.0))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        Ok(done.rows_affected == 1)
     }
 }
