@@ -5,7 +5,7 @@ mod rotation;
 mod verify_foreign;
 
 pub use keyring::{Keyring, generate_key};
-pub use rotation::{RotationPlan, plan_rotation};
+pub use rotation::{RotationPlan, plan_rotation, plan_unconfigured_retirement};
 pub use verify_foreign::{check_jwks, verify_with_jwks};
 
 /// A signing or verification failure.

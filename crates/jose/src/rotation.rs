@@ -45,6 +45,23 @@ pub fn plan_rotation(
     Ok(plan)
 }
 
+/// Keys to retire because their algorithm is no longer in `keys.algorithms`: each
+/// stops signing now and leaves the JWKS once every token it signed has expired, so a
+/// relying party whose JOSE library cannot read a key type (Ed25519, say) stops seeing
+/// it without a restart of anything. Keys already retired keep their dates.
+pub fn plan_unconfigured_retirement(
+    existing: &[StoredKey],
+    algorithms: &[String],
+    now: UnixTime,
+    max_token_lifetime: Duration,
+) -> Vec<(String, UnixTime, UnixTime)> {
+    existing
+        .iter()
+        .filter(|k| k.retired_at.is_none() && !algorithms.contains(&k.alg))
+        .map(|k| (k.kid.clone(), now, now.plus(max_token_lifetime)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +105,25 @@ mod tests {
         // Once its tokens have expired, the old key leaves the JWKS.
         let later = expires.plus(Duration::from_secs(1));
         assert_eq!(ring.jwks(later)["keys"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn keys_of_unconfigured_algorithms_retire_once() {
+        let t0 = UnixTime(1_800_000_000);
+        let ed = generate_key("EdDSA", t0, t0).expect("key");
+        let es = generate_key("ES256", t0, t0).expect("key");
+        let mut old_ed = generate_key("EdDSA", t0, t0).expect("key");
+        old_ed.retired_at = Some(t0);
+        let later = t0.plus(Duration::from_secs(100));
+        let plan = plan_unconfigured_retirement(
+            &[ed.clone(), es, old_ed],
+            &["ES256".into()],
+            later,
+            Duration::from_secs(360),
+        );
+        assert_eq!(
+            plan,
+            vec![(ed.kid, later, later.plus(Duration::from_secs(360)))]
+        );
     }
 }

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use portvakt_core::config::Settings;
 use portvakt_core::ports::KeyRepo;
 use portvakt_core::time::UnixTime;
-use portvakt_jose::{Keyring, generate_key};
+use portvakt_jose::{Keyring, generate_key, plan_unconfigured_retirement};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -28,6 +28,19 @@ impl KeyCache {
                 repo.insert_key(&key).await?;
                 tracing::info!(alg = %alg, kid = %key.kid, "generated signing key");
             }
+        }
+        // An algorithm taken out of `keys.algorithms`: its keys stop signing now and
+        // leave the JWKS when their tokens have expired. Idempotent, so every instance
+        // may do it at start.
+        let retire = plan_unconfigured_retirement(
+            &repo.list_keys(now).await?,
+            &settings.keys.algorithms,
+            now,
+            settings.tokens.longest_signed_lifetime(),
+        );
+        for (kid, retired, expires) in &retire {
+            repo.retire_key(kid, *retired, *expires).await?;
+            tracing::info!(kid = %kid, "retired a signing key whose algorithm is no longer configured");
         }
         let ring = Keyring::new(repo.list_keys(now).await?)?;
         Ok(KeyCache {

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod hashing;
+pub mod headers;
 pub mod i18n;
 pub mod keys;
 pub mod login;

@@ -169,11 +169,11 @@ pub async fn establish(
         None => None,
     };
     let mut session = match previous {
-        Some(old) if old.account_id == account_id => Session {
-            auth,
-            last_seen: now,
-            ..old
-        },
+        Some(mut old) if old.account_id == account_id => {
+            old.add_auth(auth);
+            old.last_seen = now;
+            old
+        }
         other => {
             // Another user signs in in this browser: the old session ends here.
             if let Some(old) = other {
@@ -184,6 +184,7 @@ pub async fn establish(
                 sid: new_token(),
                 account_id,
                 auth,
+                earlier: Vec::new(),
                 clients: Vec::new(),
                 created_at: now,
                 last_seen: now,

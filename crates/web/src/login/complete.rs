@@ -76,10 +76,26 @@ pub async fn apply(
                 auth_time: UnixTime::now(),
                 level,
             };
-            let (key, session) =
-                session::establish(app, prior, user.account_id, auth, &tx.request.client_id)
-                    .await?;
-            let url = issue_code(app, &tx.request, &session, &offered.acr).await?;
+            let account_id = user.account_id;
+            let (key, session) = session::establish(
+                app,
+                prior,
+                account_id.clone(),
+                auth.clone(),
+                &tx.request.client_id,
+            )
+            .await?;
+            // OIDC Core §5.5.1: a code for the `sub` asked for, or none. The session
+            // stands: this person did sign in.
+            let url = match tx.request.requested_sub() {
+                Some(sub) if sub != account_id => error_url(
+                    app,
+                    &tx.request,
+                    "access_denied",
+                    "the service asked for another user than the one who signed in",
+                )?,
+                _ => issue_code(app, &tx.request, &session, &auth, &offered.acr).await?,
+            };
             Ok(Next::Client {
                 url,
                 cookie: session::set_cookie(app, &key),
@@ -88,12 +104,28 @@ pub async fn apply(
     }
 }
 
-/// Issues a code for `request` from `session`'s latest authentication, naming `acr`, and
-/// returns the redirect to the client.
+/// The redirect carrying an error to the client, with `state` and `iss`.
+fn error_url(
+    app: &AppState,
+    request: &AuthorizationRequest,
+    error: &str,
+    description: &str,
+) -> Result<String, AppError> {
+    let mut params = vec![("error", error), ("error_description", description)];
+    if let Some(s) = request.state.as_deref() {
+        params.push(("state", s));
+    }
+    client_url(&request.redirect_uri, app.issuer(), &params)
+        .ok_or_else(|| AppError::Internal("registered redirect URI does not parse".into()))
+}
+
+/// Issues a code for `request` from `session`'s authentication `auth` (the one that
+/// satisfied `acr`), and returns the redirect to the client.
 pub async fn issue_code(
     app: &AppState,
     request: &AuthorizationRequest,
     session: &Session,
+    auth: &SessionAuth,
     acr: &str,
 ) -> Result<String, AppError> {
     let record = AuthorizationCode {
@@ -106,8 +138,8 @@ pub async fn issue_code(
         scope: request.scope.to_string(),
         claims: request.claims.clone(),
         acr: acr.to_owned(),
-        amr: session.auth.amr.clone(),
-        auth_time: session.auth.auth_time,
+        amr: auth.amr.clone(),
+        auth_time: auth.auth_time,
         sid: session.sid.clone(),
     };
     let ttl = Duration::from_secs(app.config.settings.tokens.code_ttl_secs);

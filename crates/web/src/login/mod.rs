@@ -13,7 +13,7 @@ mod password;
 pub mod throttle;
 pub mod transaction;
 
-pub use password::{PasswordMethod, normalize};
+pub use password::PasswordMethod;
 pub use transaction::{LoginTransaction, OfferedMethod};
 
 use crate::error::AppError;
@@ -114,6 +114,9 @@ pub struct LoginContext<'a> {
     pub method_id: &'a str,
     /// The user's IP address, through trusted proxies only (S31).
     pub client_ip: std::net::IpAddr,
+    /// Hash of this browser's cookie (the transaction is bound to it), for counters and
+    /// facts kept per browser.
+    pub browser_hash: &'a str,
 }
 
 /// A login method.

@@ -1,14 +1,15 @@
 //! Identifier + password. The identifier is a username (municipality staff) or a
 //! customer number (Mina sidor's "Kundnummer" tab), as configured.
 
-use super::throttle::Throttle;
+use super::throttle::{Subject, Throttle};
 use super::{Authenticated, Field, FieldKind, Form, LoginContext, LoginMethod, Outcome, StepView};
 use crate::error::AppError;
+use crate::hashing::PasswordCheck;
 use async_trait::async_trait;
+use portvakt_core::account::Account;
 use portvakt_core::acr::Amr;
 use portvakt_core::audit::{AuditEvent, AuditKind};
 use portvakt_core::config::PasswordIdentifier;
-use portvakt_core::secret::Secret;
 use serde_json::{Value, json};
 
 /// The password method.
@@ -30,24 +31,41 @@ impl PasswordMethod {
     }
 }
 
-/// How an identifier is stored and looked up: usernames in lower case (phones capitalise
-/// the first letter), customer numbers without the spaces and dashes people type.
-pub fn normalize(kind: PasswordIdentifier, typed: &str) -> String {
-    match kind {
-        PasswordIdentifier::Username => typed.trim().to_lowercase(),
-        PasswordIdentifier::CustomerNumber => typed
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect(),
-    }
-}
-
 fn remembered(state: &Value) -> String {
     state
         .get("identifier")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned()
+}
+
+impl PasswordMethod {
+    /// The account `identifier` (normalised) names. Usernames stored by releases before
+    /// normalisation (S33) are found by a second lookup of their old form.
+    async fn find(
+        &self,
+        ctx: &LoginContext<'_>,
+        typed: &str,
+        identifier: &str,
+    ) -> Result<Option<Account>, AppError> {
+        let accounts = &ctx.app.accounts;
+        Ok(match self.identifier {
+            PasswordIdentifier::Username => match accounts.find_by_username(identifier).await? {
+                Some(a) => Some(a),
+                None => {
+                    let legacy = portvakt_core::normalize::legacy_username(typed);
+                    if legacy == identifier {
+                        None
+                    } else {
+                        accounts.find_by_username(&legacy).await?
+                    }
+                }
+            },
+            PasswordIdentifier::CustomerNumber => {
+                accounts.find_by_customer_number(identifier).await?
+            }
+        })
+    }
 }
 
 #[async_trait]
@@ -103,19 +121,23 @@ impl LoginMethod for PasswordMethod {
         form: &Form,
     ) -> Result<Outcome, AppError> {
         let typed = form.get("username").map(|s| s.trim()).unwrap_or("");
-        let identifier = normalize(self.identifier, typed);
-        let identifier = identifier.as_str();
-        let password = Secret::new(form.get("password").cloned().unwrap_or_default());
+        let identifier = self.identifier.normalize(typed);
+        let password = form.get("password").map(String::as_str).unwrap_or("");
         let keep = json!({ "identifier": typed });
-        if identifier.is_empty() || password.expose().is_empty() {
+        if identifier.is_empty() || password.is_empty() {
             return Ok(Outcome::Failed {
                 state: keep,
                 message: "error.fields_required",
             });
         }
-        let throttle = Throttle::new(ctx.app, ctx.method_id, identifier, ctx.client_ip);
-        if throttle.is_blocked().await? {
-            // Refused before any lookup or hashing: the same for known and unknown users.
+        let account = self.find(ctx, typed, &identifier).await?;
+        let subject = match &account {
+            Some(a) => Subject::Account(a),
+            None => Subject::Unknown(&identifier),
+        };
+        let throttle = Throttle::new(ctx.app, subject, ctx.client_ip, ctx.browser_hash);
+        if !throttle.admit().await? {
+            // Refused before any hashing: the same for known and unknown users.
             ctx.app
                 .audit(
                     AuditEvent::now(AuditKind::LoginThrottled)
@@ -129,15 +151,15 @@ impl LoginMethod for PasswordMethod {
                 message: "login.too_many_attempts",
             });
         }
-        let account = match self.identifier {
-            PasswordIdentifier::Username => ctx.app.accounts.find_by_username(identifier).await?,
-            PasswordIdentifier::CustomerNumber => {
-                ctx.app.accounts.find_by_customer_number(identifier).await?
-            }
-        };
         // Always hash, even for unknown users (S32): the same work, the same answer.
         let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
-        let matches = ctx.app.hasher.verify(&password, hash).await?;
+        let check = ctx.app.hasher.check_password(password, hash).await?;
+        let matches = check.is_right();
+        if let (PasswordCheck::RightUnnormalised, Some(a), Some(old)) = (check, &account, hash) {
+            // S33: stored before normalisation; from now on the normalised form.
+            let new = ctx.app.hasher.hash_password(password).await?;
+            ctx.app.accounts.rehash_password(&a.id, old, &new).await?;
+        }
         match account {
             Some(a) if matches && !a.is_locked() => {
                 throttle.succeeded().await?;
@@ -156,7 +178,6 @@ impl LoginMethod for PasswordMethod {
                 }))
             }
             other => {
-                throttle.failed().await?;
                 let mut event = AuditEvent::now(AuditKind::LoginFailed)
                     .client(&ctx.client.client_id)
                     .detail(ctx.method_id)

@@ -31,11 +31,8 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
         return Ok(None);
     };
     let bad = || ApiError::invalid_client("malformed Basic credentials");
-    let value = value.to_str().map_err(|_| bad())?;
-    let Some(encoded) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-    else {
+    value.to_str().map_err(|_| bad())?;
+    let Some(encoded) = crate::headers::authorization(headers, "Basic") else {
         return Ok(None);
     };
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;

@@ -2,7 +2,7 @@
 
 use super::api_error::ApiError;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use portvakt_core::oauth_error::ErrorCode;
 
 /// A parsed `application/x-www-form-urlencoded` body.
@@ -11,11 +11,7 @@ pub struct FormPairs(pub Vec<(String, String)>);
 impl FormPairs {
     /// Parses a body, insisting on the form content type.
     pub fn parse(headers: &HeaderMap, body: &Bytes) -> Result<Self, ApiError> {
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
+        if !crate::headers::is_form(headers) {
             return Err(ApiError::bad(
                 ErrorCode::InvalidRequest,
                 "the body must be application/x-www-form-urlencoded",

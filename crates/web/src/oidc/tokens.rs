@@ -28,8 +28,10 @@ pub struct TokenResponse {
     /// The next refresh token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    /// Granted scope.
-    pub scope: String,
+    /// Granted scope; left out when nothing was granted (RFC 6749 §5.1 makes it
+    /// optional, and `""` is not a scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// The algorithm access tokens are signed with: the first configured.
@@ -69,7 +71,9 @@ pub fn access_token(
         ),
     );
     c.insert("jti".into(), json!(new_token()));
-    c.insert("scope".into(), json!(scope));
+    if !scope.is_empty() {
+        c.insert("scope".into(), json!(scope));
+    }
     if let Some(g) = grant {
         c.insert("auth_time".into(), json!(g.auth_time.0));
         c.insert("acr".into(), json!(g.acr));
@@ -172,7 +176,7 @@ pub fn respond(
         expires_in: client.access_token_ttl_secs,
         id_token: Some(id_token(app, client, grant, account, nonce, now)?),
         refresh_token,
-        scope: grant.scope.clone(),
+        scope: Some(grant.scope.clone()),
     })
 }
 

@@ -14,6 +14,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use portvakt_core::authorize::{self, AuthorizeError, Prompt, UntrustedRequest, pick_language};
+use portvakt_core::ids::AccountId;
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
 use portvakt_core::random::new_token;
 use portvakt_core::session::{Reuse, reuse};
@@ -119,14 +120,23 @@ async fn handle(
             }
         },
     };
+    // Only this person may be answered: the `id_token_hint`'s subject, and a `sub` value
+    // asked for in `claims` (OIDC Core §5.5.1: "MUST only send a positive response if
+    // the End-User identified by that sub value has an active session or is
+    // authenticated as a result of the request").
+    let claimed_sub = request.requested_sub();
+    let mut expected_sub: Vec<&AccountId> = hint.iter().map(|h| &h.sub).collect();
+    expected_sub.extend(claimed_sub.as_ref());
     // Single sign-on: a live session that satisfies the request answers it silently.
     if let Some(mut current) = session::current(app, headers, Some(client)).await? {
-        // A locked or removed account ends its session (S27).
+        // A locked or removed account ends its session (S27), and so does a password
+        // changed since the session's authentication (S14).
+        let auth_time = current.session.auth.auth_time;
         let usable = app
             .accounts
             .find_account(&current.session.account_id)
             .await?
-            .is_some_and(|a| !a.is_locked());
+            .is_some_and(|a| !a.is_locked() && !a.password_changed_since(auth_time));
         if !usable {
             if let Some(ended) = session::end(app, &current.key).await? {
                 session::ended(app, &ended).await;
@@ -135,15 +145,16 @@ async fn handle(
             let decision = reuse(
                 &current.session,
                 &request,
-                hint.as_ref().map(|h| &h.sub),
-                |acr| app.config.level_of(acr),
+                &expected_sub,
+                &*app.config,
                 UnixTime::now(),
             );
             // `used_by` fails only when another instance ended the session meanwhile.
-            if let Reuse::Yes { acr } = decision
+            if let Reuse::Yes { acr, auth } = decision
                 && session::used_by(app, &mut current, &client.client_id).await?
             {
-                let url = complete::issue_code(app, &request, &current.session, &acr).await?;
+                let url =
+                    complete::issue_code(app, &request, &current.session, &auth, &acr).await?;
                 return Ok(see_other(&url));
             }
         }

@@ -128,6 +128,7 @@ fn context<'a>(
         client: a.client,
         method_id: &a.offered.method,
         client_ip: client_ip(headers, peer.ip(), &app.config.settings.trusted_proxies),
+        browser_hash: &a.tx.browser_hash,
     }
 }
 
@@ -241,7 +242,26 @@ pub async fn submit(
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
-    let form: Form = url::form_urlencoded::parse(&body).into_owned().collect();
+    // A form, and each field once: a repeated field could mean one thing to the CSRF
+    // check and another to the method (RFC 6749 §3.1 says the same of parameters).
+    if !crate::headers::is_form(&headers) {
+        return Ok(error_page::render(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &a.tx.lang,
+            "error.bad_form",
+            None,
+        ));
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let form: Form = pairs.iter().cloned().collect();
+    if form.len() != pairs.len() {
+        return Ok(error_page::render(
+            StatusCode::BAD_REQUEST,
+            &a.tx.lang,
+            "error.bad_form",
+            None,
+        ));
+    }
     let csrf_ok = form
         .get("csrf")
         .is_some_and(|c| constant_time_eq(c, &a.tx.csrf));

@@ -181,23 +181,24 @@ pub async fn confirm(
             None,
         ));
     };
-    let bound = app
-        .ephemeral
-        .raw()
-        .take(&format!("logout-confirm:{}", token_hash(&token)))
-        .await?
-        .and_then(|b| serde_json::from_slice::<String>(&b).ok());
-    let Some(bound) = bound else {
-        return Ok(error_page::render(
-            StatusCode::FORBIDDEN,
-            &lang,
-            "error.csrf",
-            None,
-        ));
+    let key = format!("logout-confirm:{}", token_hash(&token));
+    let refused = || error_page::render(StatusCode::FORBIDDEN, &lang, "error.csrf", None);
+    let Some(bound) = app.ephemeral.get_json::<String>(&key).await? else {
+        return Ok(refused());
     };
     let current = session::current(&app, &headers, None).await?;
-    // The token belongs to the session it was shown to.
-    let current = current.filter(|c| constant_time_eq(&token_hash(&c.key), &bound));
+    // The token belongs to the session it was shown to. Another session's token is
+    // refused with no side effect at all: its session stays, this browser's cookie too.
+    if current
+        .as_ref()
+        .is_some_and(|c| !constant_time_eq(&token_hash(&c.key), &bound))
+    {
+        return Ok(refused());
+    }
+    // Single use: of two parallel confirmations one ends the session.
+    if app.ephemeral.raw().take(&key).await?.is_none() {
+        return Ok(refused());
+    }
     end_sessions(&app, current, None).await?;
     Ok(with_cookie(
         logout::done(&lang),

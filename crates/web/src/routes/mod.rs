@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use portvakt_core::config::Profile;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 /// Builds the application.
@@ -29,6 +30,8 @@ pub fn router(state: AppState) -> Router {
     let https = !state.config.settings.is_plain_http();
     let demo = state.config.settings.profile == Profile::Development
         && state.config.settings.demo.relying_party;
+    let request_timeout =
+        std::time::Duration::from_secs(state.config.settings.http.request_timeout_secs);
     let mut app = Router::new()
         .route(
             "/.well-known/openid-configuration",
@@ -55,6 +58,13 @@ pub fn router(state: AppState) -> Router {
             security::headers(https, req, next)
         }))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
+        // Slow-client defence, second half (the first is the header-read timeout of the
+        // connection, in the server crate): a request whose body trickles in, or whose
+        // handling hangs, is answered 408 after `http.request_timeout_secs`.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         // The span names the route pattern, never the URI: paths and queries can
         // carry transaction ids and codes (S44).
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

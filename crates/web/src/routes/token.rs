@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use portvakt_core::audit::{AuditEvent, AuditKind};
-use portvakt_core::config::{ClientConfig, GrantType};
+use portvakt_core::config::{ClientConfig, GrantType, RefreshPolicy};
 use portvakt_core::ephemeral::Redemption;
 use portvakt_core::grant::{Grant, Rotation};
 use portvakt_core::oauth_error::ErrorCode;
@@ -113,7 +113,8 @@ async fn authorization_code(
         .accounts
         .find_account(&record.account_id)
         .await?
-        .filter(|a| !a.is_locked())
+        // A code from before a password change is as dead as the session it came from (S14).
+        .filter(|a| !a.is_locked() && !a.password_changed_since(record.auth_time))
         .ok_or(ApiError::invalid_grant("the account is not available"))?;
     let now = UnixTime::now();
     let grant = Grant {
@@ -205,20 +206,45 @@ async fn refresh(
         grant.scope = requested.to_string();
     }
     let (next_token, next) = tokens::new_refresh_token(client, &grant, now).ok_or_else(invalid)?;
-    match app.grants.rotate_refresh_token(&hash, &next, now).await? {
-        Rotation::Rotated => {}
-        Rotation::Reused => {
-            app.grants.revoke_grant(&grant.id, now).await?;
-            app.audit(
-                AuditEvent::now(AuditKind::RefreshTokenReused)
-                    .client(&client.client_id)
-                    .account(&grant.account_id),
-            )
-            .await;
-            return Err(invalid());
+    let grace = match client.refresh_policy {
+        RefreshPolicy::NoRotation => {
+            // The client keeps its token: it is only extended (RFC 6749 §6: a new one
+            // MAY be issued, so none is).
+            if !app
+                .grants
+                .extend_refresh_token(&hash, next.expires_at, now)
+                .await?
+            {
+                return Err(invalid());
+            }
+            None
         }
-        Rotation::Expired | Rotation::NotFound => return Err(invalid()),
-    }
+        RefreshPolicy::Rotate => Some(Duration::ZERO),
+        RefreshPolicy::RotateWithGrace(grace) => Some(grace),
+    };
+    let returned = match grace {
+        None => None,
+        Some(grace) => match app.grants.rotate_refresh_token(&hash, &next, now).await? {
+            Rotation::Rotated => Some(next_token),
+            // Replaced moments ago, typically by a parallel refresh of the same RP: fresh
+            // tokens, no revocation (the client's policy allows it).
+            Rotation::Reused { used_at } if now.0 - used_at.0 < duration_secs(grace) => {
+                app.grants.add_refresh_token(&next).await?;
+                Some(next_token)
+            }
+            Rotation::Reused { .. } => {
+                app.grants.revoke_grant(&grant.id, now).await?;
+                app.audit(
+                    AuditEvent::now(AuditKind::RefreshTokenReused)
+                        .client(&client.client_id)
+                        .account(&grant.account_id),
+                )
+                .await;
+                return Err(invalid());
+            }
+            Rotation::Expired | Rotation::NotFound => return Err(invalid()),
+        },
+    };
     let account = app
         .accounts
         .find_account(&grant.account_id)
@@ -233,13 +259,7 @@ async fn refresh(
     .await;
     // OIDC Core §12.2: the new ID token keeps iss, sub, aud, auth_time and acr; no nonce.
     Ok(tokens::respond(
-        app,
-        client,
-        &grant,
-        &account,
-        None,
-        Some(next_token),
-        now,
+        app, client, &grant, &account, None, returned, now,
     )?)
 }
 
@@ -284,8 +304,13 @@ async fn client_credentials(
         expires_in: client.access_token_ttl_secs,
         id_token: None,
         refresh_token: None,
-        scope,
+        scope: (!scope.is_empty()).then_some(scope),
     })
+}
+
+/// Whole seconds of a grace period, for comparing with Unix times.
+fn duration_secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// Redeems a code for the built-in demo RP, exactly as a POST to `/token` would.

@@ -17,10 +17,7 @@ use portvakt_core::time::UnixTime;
 use serde_json::{Value, json};
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ")
-        .or_else(|| v.strip_prefix("bearer "))
-        .map(str::trim)
+    crate::headers::authorization(headers, "Bearer")
 }
 
 /// `GET /userinfo`.
