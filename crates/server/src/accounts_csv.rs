@@ -12,7 +12,6 @@ use portvakt_core::ports::{AccountRepo, StoreError};
 use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use portvakt_web::hashing::PasswordHasher;
-use portvakt_web::login::normalize;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -90,9 +89,9 @@ pub fn today() -> (u32, u32, u32) {
 /// Builds an account from a row (without its password).
 fn account_from(row: &mut Row, line: usize) -> anyhow::Result<Account> {
     let mut a = Account::new(UnixTime::now());
-    a.username = present(row.username.take()).map(|u| normalize(PasswordIdentifier::Username, &u));
+    a.username = present(row.username.take()).map(|u| PasswordIdentifier::Username.normalize(&u));
     a.customer_number = present(row.customer_number.take())
-        .map(|c| normalize(PasswordIdentifier::CustomerNumber, &c));
+        .map(|c| PasswordIdentifier::CustomerNumber.normalize(&c));
     a.personnummer = present(row.personnummer.take())
         .map(|p| Personnummer::parse(&p, today()))
         .transpose()
@@ -165,7 +164,7 @@ pub async fn import(
     let mut report = ImportReport::default();
     for (line, mut account, password) in rows {
         if let Some(pw) = password {
-            account.password_hash = Some(hasher.hash(&pw).await?);
+            account.password_hash = Some(hasher.hash_password(pw.expose()).await?);
         }
         match repo.insert_account(&account).await {
             Ok(()) => report.created += 1,

@@ -2,6 +2,7 @@
 //! The binary (`main.rs`) and the end-to-end tests both start Portvakt through here.
 
 pub mod accounts_csv;
+pub mod listener;
 
 use anyhow::Context;
 use portvakt_core::config::{Config, Profile};
@@ -171,16 +172,12 @@ pub async fn rotate_keys(
     sql: &SqlStore,
 ) -> anyhow::Result<portvakt_jose::RotationPlan> {
     let now = UnixTime::now();
-    let t = &config.settings.tokens;
-    // Clients may only shorten lifetimes, so the deployment's longest bounds them all;
-    // a minute more covers clock skew.
-    let longest = t.id_token_ttl_secs.max(t.access_token_ttl_secs) + 60;
     let plan = portvakt_jose::plan_rotation(
         &sql.list_keys(now).await?,
         &config.settings.keys.algorithms,
         now,
         Duration::from_secs(config.settings.keys.activation_delay_secs),
-        Duration::from_secs(longest),
+        config.settings.tokens.longest_signed_lifetime(),
     )?;
     for k in &plan.new_keys {
         sql.insert_key(k).await?;
@@ -194,16 +191,11 @@ pub async fn rotate_keys(
 /// Serves until the process is stopped.
 pub async fn serve(config: Arc<Config>, listener: TcpListener) -> anyhow::Result<()> {
     let backends = Backends::connect(&config).await?;
+    let http = config.settings.http.clone();
     let state = build_state(config, &backends).await?;
     let app = portvakt_web::router(state);
-    // The peer address feeds client-IP detection (S31).
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving")
+    listener::serve(listener, app, &http, shutdown_signal()).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -10,11 +10,9 @@ use portvakt_core::identity::OrgNumber;
 use portvakt_core::ids::AccountId;
 use portvakt_core::ports::{AccountRepo, AuditLog, KeyRepo};
 use portvakt_core::random::random_token;
-use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use portvakt_store::SqlStore;
 use portvakt_web::hashing::PasswordHasher;
-use portvakt_web::login::normalize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -96,6 +94,15 @@ enum KeysCommand {
     Rotate,
     /// List published keys.
     List,
+    /// Stop a key signing now; it leaves the JWKS when the tokens it signed have expired
+    /// (or at once with --immediately, for a key that leaked: its tokens stop verifying).
+    Retire {
+        /// The key's `kid` (see `keys list`).
+        kid: String,
+        /// Remove it from the JWKS now instead of after the longest token lifetime.
+        #[arg(long)]
+        immediately: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -330,6 +337,39 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 );
             }
         }
+        KeysCommand::Retire { kid, immediately } => {
+            let keys = sql.list_keys(now).await?;
+            let Some(key) = keys.iter().find(|k| k.kid == kid) else {
+                bail!("no published key {kid} (see `portvakt keys list`)");
+            };
+            if key.retired_at.is_some_and(|r| r <= now) && !immediately {
+                bail!(
+                    "key {kid} already stopped signing; --immediately removes it from the JWKS now"
+                );
+            }
+            // A configured algorithm must keep a signer: rotate first.
+            let configured = config.settings.keys.algorithms.contains(&key.alg);
+            let other_signer = keys.iter().any(|k| {
+                k.kid != kid && k.alg == key.alg && k.retired_at.is_none() && k.active_from <= now
+            });
+            if configured && !other_signer {
+                bail!(
+                    "key {kid} is the only {} key that signs; run `portvakt keys rotate` and wait for the new key to activate, or take {} out of keys.algorithms",
+                    key.alg,
+                    key.alg
+                );
+            }
+            let expires = if immediately {
+                now
+            } else {
+                now.plus(config.settings.tokens.longest_signed_lifetime())
+            };
+            sql.retire_key(&kid, now, expires).await?;
+            println!(
+                "key {kid} no longer signs and leaves the JWKS at {} (instances pick it up within keys.reload_secs)",
+                expires.0
+            );
+        }
         KeysCommand::Rotate => {
             let plan = portvakt::rotate_keys(config, &sql).await?;
             for k in &plan.new_keys {
@@ -376,12 +416,12 @@ async fn find_account(sql: &SqlStore, who: &str) -> anyhow::Result<Account> {
         return Ok(a);
     }
     if let Some(a) = sql
-        .find_by_username(&normalize(PasswordIdentifier::Username, who))
+        .find_by_username(&PasswordIdentifier::Username.normalize(who))
         .await?
     {
         return Ok(a);
     }
-    sql.find_by_customer_number(&normalize(PasswordIdentifier::CustomerNumber, who))
+    sql.find_by_customer_number(&PasswordIdentifier::CustomerNumber.normalize(who))
         .await?
         .ok_or_else(|| anyhow::anyhow!("no account {who}"))
 }
@@ -401,10 +441,10 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             let mut a = Account::new(UnixTime::now());
             a.username = u
                 .username
-                .map(|x| normalize(PasswordIdentifier::Username, &x));
+                .map(|x| PasswordIdentifier::Username.normalize(&x));
             a.customer_number = u
                 .customer_number
-                .map(|x| normalize(PasswordIdentifier::CustomerNumber, &x));
+                .map(|x| PasswordIdentifier::CustomerNumber.normalize(&x));
             a.org_number = u
                 .org_number
                 .map(|o| OrgNumber::parse(&o))
@@ -426,7 +466,7 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             a.phone = u.phone;
             let password = new_password(u.password_stdin, u.generate_password)?;
             if let Some(pw) = &password {
-                a.password_hash = Some(hasher.hash(&Secret::new(pw.clone())).await?);
+                a.password_hash = Some(hasher.hash_password(pw).await?);
             }
             sql.insert_account(&a).await?;
             println!("created account {}", a.id);
@@ -469,9 +509,12 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             let Some(pw) = new_password(password_stdin, generate_password)? else {
                 bail!("give --password-stdin or --generate-password");
             };
-            let hash = hasher.hash(&Secret::new(pw.clone())).await?;
+            let hash = hasher.hash_password(&pw).await?;
             sql.set_password(&a.id, &hash, UnixTime::now()).await?;
-            println!("password set for account {}", a.id);
+            println!(
+                "password set for account {}; its sessions, grants and tokens are revoked",
+                a.id
+            );
             if generate_password {
                 println!("password (shown once): {pw}");
             }
@@ -484,8 +527,13 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
         }
         UsersCommand::Unlock { who } => {
             let a = find_account(&sql, &who).await?;
-            sql.set_locked(&a.id, None, UnixTime::now()).await?;
-            println!("account {} unlocked", a.id);
+            let now = UnixTime::now();
+            sql.set_locked(&a.id, None, now).await?;
+            sql.clear_failures(&a.id, now).await?;
+            println!(
+                "account {} unlocked; its login-failure counters start again",
+                a.id
+            );
         }
         UsersCommand::Show { who } => {
             let a = find_account(&sql, &who).await?;
