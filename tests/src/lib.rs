@@ -147,9 +147,11 @@ pub fn free_port() -> u16 {
 /// Common steps of the end-to-end tests.
 pub mod flow {
     use crate::browser::{Browser, param};
-    use crate::rp::{Flow, Rp};
+    use crate::rp::{Flow, REDIRECT, Rp};
     use crate::server::TestServer;
     use openidconnect::core::CoreTokenResponse;
+    use openidconnect::{Nonce, TokenResponse};
+    use serde_json::Value;
 
     /// A user signs in through `rp`'s authorization request; returns the flow and the
     /// callback URL. Asserts `state` and `iss` (RFC 9207) on the way.
@@ -174,6 +176,58 @@ pub mod flow {
             Some(server.issuer.as_str())
         );
         (flow, callback)
+    }
+
+    /// The payload of the ID token in `t`, as JSON.
+    pub fn claims(t: &CoreTokenResponse) -> Value {
+        use base64::Engine;
+        let jwt = t.id_token().expect("id token").to_string();
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(jwt.split('.').nth(1).expect("payload"))
+                .expect("b64"),
+        )
+        .expect("json")
+    }
+
+    /// Sends an authorization request that the session must answer without a page.
+    pub async fn silently(
+        rp: &Rp,
+        browser: &Browser,
+        extra: &[(&str, &str)],
+    ) -> Result<CoreTokenResponse, String> {
+        let flow = rp.start(&[], extra);
+        let location = browser.authorize(flow.url.as_str()).await;
+        if !location.starts_with(REDIRECT) {
+            return Err(format!("not silent: {location}"));
+        }
+        let url = url::Url::parse(&location).expect("url");
+        if let Some(error) = param(&url, "error") {
+            // OIDC Core §3.1.2.6: state and iss, and nothing else.
+            let keys: std::collections::BTreeSet<String> =
+                url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+            let allowed = ["error", "error_description", "state", "iss"];
+            assert!(
+                keys.iter().all(|k| allowed.contains(&k.as_str())),
+                "{keys:?}"
+            );
+            assert_eq!(
+                param(&url, "state").as_deref(),
+                Some(flow.state.secret().as_str())
+            );
+            assert!(param(&url, "iss").is_some());
+            return Err(error);
+        }
+        let t = rp
+            .exchange(&param(&url, "code").expect("code"), flow.verifier)
+            .await
+            .expect("exchange");
+        let nonce: &Nonce = &flow.nonce;
+        t.id_token()
+            .expect("id")
+            .claims(&rp.client.id_token_verifier(), nonce)
+            .expect("verifies");
+        Ok(t)
     }
 
     /// Signs in and exchanges the code.

@@ -4,7 +4,6 @@ use crate::{Backend, fresh_database, redis_prefix, redis_url};
 use portvakt_core::account::Account;
 use portvakt_core::config::{self, Config};
 use portvakt_core::ports::AccountRepo;
-use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use portvakt_store::SqlStore;
 use portvakt_web::hashing::PasswordHasher;
@@ -67,6 +66,10 @@ pub struct Setup {
     pub database_url: Option<fn(&str) -> String>,
     /// The Redis URL the server uses instead of the test Redis.
     pub redis_url: Option<String>,
+    /// Serve from this existing database (another test server's `database_url`)
+    /// instead of a fresh one: a second instance, or the same data with a changed
+    /// configuration.
+    pub reuse_database: Option<String>,
 }
 
 impl Default for Setup {
@@ -93,6 +96,7 @@ acr_values = ["urn:test:acr:customer"]
                 .collect(),
             database_url: None,
             redis_url: None,
+            reuse_database: None,
         }
     }
 }
@@ -107,6 +111,10 @@ pub struct TestServer {
     pub sql: SqlStore,
     /// Which backends.
     pub backend: Backend,
+    /// The main configuration file, for the `portvakt` CLI.
+    pub config_file: PathBuf,
+    /// The database it serves from.
+    pub database_url: String,
     _dirs: Vec<tempfile::TempDir>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -137,7 +145,10 @@ impl TestServer {
             "http://127.0.0.1:{}",
             listener.local_addr().expect("addr").port()
         );
-        let (db_url, db_dir) = fresh_database(backend).await;
+        let (db_url, db_dir) = match &setup.reuse_database {
+            Some(url) => (url.clone(), None),
+            None => fresh_database(backend).await,
+        };
         let served_url = setup
             .database_url
             .map(|f| f(&db_url))
@@ -152,6 +163,7 @@ impl TestServer {
             }
         });
         wait_until_up(&issuer).await;
+        let config_file = dir.path().join("portvakt.toml");
         let mut dirs = vec![dir];
         dirs.extend(db_dir);
         TestServer {
@@ -159,6 +171,8 @@ impl TestServer {
             config,
             sql,
             backend,
+            config_file,
+            database_url: db_url.clone(),
             _dirs: dirs,
             task,
         }
@@ -167,6 +181,43 @@ impl TestServer {
     /// An absolute URL on the server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.issuer)
+    }
+
+    /// Runs the real `portvakt` binary with this server's configuration (an operator's
+    /// command beside the running server), `stdin` on its standard input; asserts it
+    /// succeeded and returns what it printed.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let (ok, text) = self.try_cli(args, stdin);
+        assert!(ok, "portvakt {args:?} failed: {text}");
+        text
+    }
+
+    /// Like [`TestServer::cli`], for commands that may fail: whether it succeeded, and
+    /// what it printed on both streams.
+    pub fn try_cli(&self, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(crate::binary())
+            .arg("--config")
+            .arg(&self.config_file)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run portvakt");
+        let mut input = child.stdin.take().expect("stdin");
+        input
+            .write_all(stdin.unwrap_or("").as_bytes())
+            .expect("write stdin");
+        drop(input);
+        let out = child.wait_with_output().expect("portvakt output");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
     }
 
     /// Adds an account with a username and password; returns its id (the `sub`).
@@ -192,7 +243,7 @@ pub async fn seed_account(sql: &SqlStore, f: impl FnOnce(&mut Account), password
     a.email_verified = true;
     a.phone = Some("+46701234567".into());
     f(&mut a);
-    a.password_hash = Some(hasher.hash(&Secret::new(password)).await.expect("hash"));
+    a.password_hash = Some(hasher.hash_password(password).await.expect("hash"));
     sql.insert_account(&a).await.expect("insert account");
     a
 }
@@ -204,8 +255,11 @@ fn write_config(
     db_url: &str,
 ) -> (Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
+    // The setup's text first, so top-level keys it has (trusted_proxies) stay top-level;
+    // the backends' tables after it.
     let mut main = format!(
-        "issuer = \"{issuer}\"\nprofile = \"development\"\n\n[database]\nurl = \"{db_url}\"\n\n"
+        "issuer = \"{issuer}\"\nprofile = \"development\"\n{}\n\n[database]\nurl = \"{db_url}\"\n\n",
+        setup.main.replace("{issuer}", issuer)
     );
     if backend == Backend::Postgres {
         main.push_str(&format!(
@@ -214,7 +268,6 @@ fn write_config(
             redis_prefix()
         ));
     }
-    main.push_str(&setup.main.replace("{issuer}", issuer));
     std::fs::write(dir.path().join("portvakt.toml"), main).expect("write main");
     let clients: PathBuf = dir.path().join("clients");
     std::fs::create_dir(&clients).expect("clients dir");

@@ -299,7 +299,7 @@ async fn throttling(backend: Backend) {
     let mut setup = portvakt_tests::server::Setup::default();
     setup
         .main
-        .push_str("\n[login]\nmax_failures_per_identifier = 3\nmax_failures_per_ip = 50\n");
+        .push_str("\n[login]\nmax_failures_per_account_and_ip = 3\nmax_failures_per_ip = 50\n");
     let server = TestServer::start_with(backend, setup).await;
     server.add_user("anna", "Losenord-1").await;
     server.add_user("bertil", "Losenord-2").await;

@@ -2,25 +2,14 @@
 //! Basic plan (prompt-login, prompt-none, max-age-1/10000, id-token-hint), step-up, and
 //! the session checklist items S26 and S28. Driven by the `openidconnect` RP.
 
+use openidconnect::TokenResponse;
 use openidconnect::core::CoreTokenResponse;
-use openidconnect::{Nonce, TokenResponse};
 use portvakt_tests::browser::{Browser, param};
-use portvakt_tests::rp::{REDIRECT, Rp};
+use portvakt_tests::flow::{claims, silently};
+use portvakt_tests::rp::Rp;
 use portvakt_tests::server::{SECRET, Setup, TestServer};
 use portvakt_tests::{Backend, on_both_backends};
-use serde_json::Value;
 use std::time::Duration;
-
-fn claims(t: &CoreTokenResponse) -> Value {
-    use base64::Engine;
-    let jwt = t.id_token().expect("id token").to_string();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(jwt.split('.').nth(1).expect("payload"))
-            .expect("b64"),
-    )
-    .expect("json")
-}
 
 /// Signs in through the login page with `browser`; returns the tokens.
 async fn sign_in(
@@ -41,46 +30,6 @@ async fn sign_in(
         .claims(&rp.client.id_token_verifier(), &flow.nonce)
         .expect("verifies");
     t
-}
-
-/// Sends an authorization request that the session must answer without a page.
-async fn silently(
-    rp: &Rp,
-    browser: &Browser,
-    extra: &[(&str, &str)],
-) -> Result<CoreTokenResponse, String> {
-    let flow = rp.start(&[], extra);
-    let location = browser.authorize(flow.url.as_str()).await;
-    if !location.starts_with(REDIRECT) {
-        return Err(format!("not silent: {location}"));
-    }
-    let url = url::Url::parse(&location).expect("url");
-    if let Some(error) = param(&url, "error") {
-        // OIDC Core §3.1.2.6: state and iss, and nothing else.
-        let keys: std::collections::BTreeSet<String> =
-            url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-        let allowed = ["error", "error_description", "state", "iss"];
-        assert!(
-            keys.iter().all(|k| allowed.contains(&k.as_str())),
-            "{keys:?}"
-        );
-        assert_eq!(
-            param(&url, "state").as_deref(),
-            Some(flow.state.secret().as_str())
-        );
-        assert!(param(&url, "iss").is_some());
-        return Err(error);
-    }
-    let t = rp
-        .exchange(&param(&url, "code").expect("code"), flow.verifier)
-        .await
-        .expect("exchange");
-    let nonce: &Nonce = &flow.nonce;
-    t.id_token()
-        .expect("id")
-        .claims(&rp.client.id_token_verifier(), nonce)
-        .expect("verifies");
-    Ok(t)
 }
 
 async fn setup(backend: Backend) -> (TestServer, Rp) {
