@@ -162,6 +162,7 @@ fn code_record() -> AuthorizationCode {
         amr: vec![Amr::Pwd],
         auth_time: UnixTime::now(),
         sid: "sid".into(),
+        password_generation: 0,
     }
 }
 

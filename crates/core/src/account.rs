@@ -42,12 +42,12 @@ pub struct Account {
     pub created_at: UnixTime,
     /// Last changed; also the `updated_at` claim.
     pub updated_at: UnixTime,
-    /// When the password last changed (CLI or self-service): sessions and codes from
-    /// before then are dead (S14).
-    pub password_changed_at: Option<UnixTime>,
-    /// When an administrator last cleared the login-failure counters (`users unlock`):
-    /// failures counted before then no longer count (S30).
-    pub failures_reset_at: Option<UnixTime>,
+    /// One more at every new password (CLI or self-service). Sessions and codes carry
+    /// the generation they were made under; an older one is dead (S14).
+    pub password_generation: i64,
+    /// One more at every `users unlock`: login-failure counters kept under an older one
+    /// no longer count (S30).
+    pub unlock_generation: i64,
 }
 
 impl Account {
@@ -71,8 +71,8 @@ impl Account {
             locked_at: None,
             created_at: now,
             updated_at: now,
-            password_changed_at: None,
-            failures_reset_at: None,
+            password_generation: 0,
+            unlock_generation: 0,
         }
     }
 
@@ -81,12 +81,9 @@ impl Account {
         self.locked_at.is_some()
     }
 
-    /// True when an authentication at `auth_time` predates the current password, so
-    /// the session or code it made must not be used any more (S14). Same-second
-    /// authentications count as after the change: the new password's first login may
-    /// fall in the second it was set.
-    pub fn password_changed_since(&self, auth_time: UnixTime) -> bool {
-        self.password_changed_at
-            .is_some_and(|changed| auth_time < changed)
+    /// True when something made under `generation` (a session's authentication, a
+    /// code) predates the current password and must not be used any more (S14).
+    pub fn password_changed_since(&self, generation: i64) -> bool {
+        generation < self.password_generation
     }
 }

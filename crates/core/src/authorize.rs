@@ -63,14 +63,17 @@ impl AuthorizationRequest {
         self.prompt.contains(&p)
     }
 
-    /// The `sub` the `claims` parameter asks for (OIDC Core §5.5.1), if any: only that
-    /// person may be issued a code.
-    pub fn requested_sub(&self) -> Option<crate::ids::AccountId> {
+    /// The `sub` values the `claims` parameter asks for (OIDC Core §5.5.1): only that
+    /// person may be issued a code, and values that differ can be met by no one.
+    pub fn requested_subs(&self) -> Vec<crate::ids::AccountId> {
         self.claims
             .as_deref()
             .and_then(|c| ClaimsRequest::parse(c).ok())
-            .and_then(|c| c.requested_sub())
+            .map(|c| c.requested_subs())
+            .unwrap_or_default()
+            .into_iter()
             .map(crate::ids::AccountId)
+            .collect()
     }
 }
 

@@ -47,18 +47,18 @@ impl ClaimsRequest {
         req.essential.then(|| req.string_values())
     }
 
-    /// A specific `sub` asked for (OIDC Core §5.5.1), in the ID token or else userinfo.
-    pub fn requested_sub(&self) -> Option<String> {
+    /// Every specific `sub` asked for (OIDC Core §5.5.1), in the ID token and in
+    /// userinfo. All must be the person answered. A value that is not a string can name
+    /// no account: it is kept as its JSON text, which matches none.
+    pub fn requested_subs(&self) -> Vec<String> {
         [&self.id_token, &self.userinfo]
             .into_iter()
-            .find_map(|part| {
-                part.get("sub")?
-                    .as_ref()?
-                    .value
-                    .as_ref()?
-                    .as_str()
-                    .map(str::to_owned)
+            .filter_map(|part| part.get("sub")?.as_ref()?.value.as_ref())
+            .map(|v| match v.as_str() {
+                Some(s) => s.to_owned(),
+                None => format!("json:{v}"),
             })
+            .collect()
     }
 
     /// Acr values requested through `claims` without `essential` (used after `acr_values`).

@@ -72,6 +72,10 @@ pub struct AuthorizationCode {
     pub auth_time: UnixTime,
     /// Session id.
     pub sid: String,
+    /// The account's password generation when the user authenticated: a code from
+    /// before a new password is refused (S14).
+    #[serde(default)]
+    pub password_generation: i64,
 }
 
 /// A refresh token row as stored (only its hash, S41).

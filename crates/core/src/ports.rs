@@ -40,9 +40,9 @@ pub trait AccountRepo: Send + Sync {
     /// Inserts; a taken identifier gives `Conflict`.
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError>;
     /// A new password (S14), in one transaction: the hash is set, the old one moves into
-    /// the history, `password_changed_at` becomes `now` (sessions and codes from before
-    /// die at their next use), and every grant of the account is revoked with its
-    /// refresh tokens and access tokens.
+    /// the history, `password_generation` goes up by one (sessions and codes made under
+    /// the old one die at their next use), and every grant of the account is revoked
+    /// with its refresh tokens and access tokens.
     async fn set_password(
         &self,
         id: &AccountId,
@@ -58,8 +58,9 @@ pub trait AccountRepo: Send + Sync {
         old_hash: &str,
         new_hash: &str,
     ) -> Result<bool, StoreError>;
-    /// `users unlock`: failures counted before `now` no longer count (S30).
-    async fn clear_failures(&self, id: &AccountId, now: UnixTime) -> Result<(), StoreError>;
+    /// `users unlock`: `unlock_generation` goes up by one, so failures counted before
+    /// no longer count (S30).
+    async fn clear_failures(&self, id: &AccountId) -> Result<(), StoreError>;
     /// Locks (`Some(time)`) or unlocks (`None`) an account.
     async fn set_locked(
         &self,

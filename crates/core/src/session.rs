@@ -22,6 +22,10 @@ pub struct SessionAuth {
     /// The method's configured strength: a session satisfies requests for acr values of
     /// methods at this level or below.
     pub level: u8,
+    /// The account's password generation at the time: an authentication from before a
+    /// new password no longer counts (S14).
+    #[serde(default)]
+    pub password_generation: i64,
 }
 
 /// A server-side session, referenced by a secret cookie key that changes at every login
@@ -71,13 +75,30 @@ impl Session {
 
     /// Records a new authentication by the same user: it becomes the latest, and the
     /// previous latest is kept among the earlier ones unless `auth`'s method replaces it.
+    /// Authentications from before a password change (an older generation) are dropped.
     pub fn add_auth(&mut self, auth: SessionAuth) {
         let previous = std::mem::replace(&mut self.auth, auth);
+        self.earlier.push(previous);
+        let (method, generation) = (&self.auth.method, self.auth.password_generation);
         self.earlier
-            .retain(|a| a.method != self.auth.method && a.method != previous.method);
-        if previous.method != self.auth.method {
-            self.earlier.push(previous);
-        }
+            .retain(|a| a.method != *method && a.password_generation >= generation);
+        let mut seen: Vec<String> = Vec::new();
+        // One per method, the newest: `earlier` is oldest first, so keep the last.
+        self.earlier.reverse();
+        self.earlier.retain(|a| {
+            let new = !seen.contains(&a.method);
+            seen.push(a.method.clone());
+            new
+        });
+        self.earlier.reverse();
+    }
+
+    /// Forgets authentications from before the account's current password generation;
+    /// false when the latest is one of them, so the session must end (S14).
+    pub fn drop_stale(&mut self, password_generation: i64) -> bool {
+        self.earlier
+            .retain(|a| a.password_generation >= password_generation);
+        self.auth.password_generation >= password_generation
     }
 
     /// Every authentication in the session, the latest first.
@@ -187,6 +208,7 @@ mod tests {
                 amr: vec![Amr::Pwd],
                 auth_time: UnixTime(auth_time),
                 level,
+                password_generation: 0,
             },
             earlier: vec![],
             clients: vec![],
@@ -342,6 +364,25 @@ mod tests {
             reuse(&s, &r, &[&anna], &Rules, now),
             Reuse::Yes { .. }
         ));
+    }
+
+    #[test]
+    fn a_new_password_drops_older_authentications() {
+        let mut s = session(1, "pwd", 900);
+        let mut bankid = session(3, "bankid", 950).auth;
+        bankid.password_generation = 1;
+        s.add_auth(bankid);
+        assert!(
+            s.earlier.is_empty(),
+            "the password login predates the change"
+        );
+        let mut again = session(1, "pwd", 990).auth;
+        again.password_generation = 1;
+        s.add_auth(again);
+        assert_eq!(s.earlier.len(), 1);
+        assert!(s.drop_stale(1));
+        assert!(!s.drop_stale(2), "the latest itself is stale");
+        assert!(s.earlier.is_empty());
     }
 
     #[test]

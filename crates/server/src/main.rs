@@ -529,7 +529,7 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             let a = find_account(&sql, &who).await?;
             let now = UnixTime::now();
             sql.set_locked(&a.id, None, now).await?;
-            sql.clear_failures(&a.id, now).await?;
+            sql.clear_failures(&a.id).await?;
             println!(
                 "account {} unlocked; its login-failure counters start again",
                 a.id

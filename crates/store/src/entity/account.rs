@@ -21,8 +21,8 @@ pub struct Model {
     pub locked_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-    pub password_changed_at: Option<i64>,
-    pub failures_reset_at: Option<i64>,
+    pub password_generation: i64,
+    pub unlock_generation: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

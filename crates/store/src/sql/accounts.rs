@@ -46,8 +46,8 @@ impl TryFrom<account::Model> for Account {
             locked_at: m.locked_at.map(UnixTime),
             created_at: UnixTime(m.created_at),
             updated_at: UnixTime(m.updated_at),
-            password_changed_at: m.password_changed_at.map(UnixTime),
-            failures_reset_at: m.failures_reset_at.map(UnixTime),
+            password_generation: m.password_generation,
+            unlock_generation: m.unlock_generation,
         })
     }
 }
@@ -71,8 +71,8 @@ fn to_model(a: &Account) -> account::Model {
         locked_at: a.locked_at.map(|t| t.0),
         created_at: a.created_at.0,
         updated_at: a.updated_at.0,
-        password_changed_at: a.password_changed_at.map(|t| t.0),
-        failures_reset_at: a.failures_reset_at.map(|t| t.0),
+        password_generation: a.password_generation,
+        unlock_generation: a.unlock_generation,
     }
 }
 
@@ -150,9 +150,10 @@ impl AccountRepo for SqlStore {
             .await
             .map_err(unavailable)?;
         }
+        let current_generation = current.password_generation;
         let mut active = current.into_active_model();
         active.password_hash = Set(Some(hash.to_owned()));
-        active.password_changed_at = Set(Some(now.0));
+        active.password_generation = Set(current_generation + 1);
         active.updated_at = Set(now.0);
         active.update(&txn).await.map_err(unavailable)?;
         // S14: what the old password opened closes with it. Access tokens check their
@@ -183,10 +184,12 @@ impl AccountRepo for SqlStore {
         Ok(done.rows_affected == 1)
     }
 
-    async fn clear_failures(&self, id: &AccountId, now: UnixTime) -> Result<(), StoreError> {
+    async fn clear_failures(&self, id: &AccountId) -> Result<(), StoreError> {
         account::Entity::update_many()
-            .col_expr(account::Column::FailuresResetAt, Expr::value(now.0))
-            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
+            .col_expr(
+                account::Column::UnlockGeneration,
+                Expr::col(account::Column::UnlockGeneration).add(1),
+            )
             .filter(account::Column::Id.eq(id.as_str()))
             .exec(&self.db)
             .await

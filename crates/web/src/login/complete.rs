@@ -75,6 +75,7 @@ pub async fn apply(
                 amr: user.amr,
                 auth_time: UnixTime::now(),
                 level,
+                password_generation: user.password_generation,
             };
             let account_id = user.account_id;
             let (key, session) = session::establish(
@@ -87,14 +88,20 @@ pub async fn apply(
             .await?;
             // OIDC Core §5.5.1: a code for the `sub` asked for, or none. The session
             // stands: this person did sign in.
-            let url = match tx.request.requested_sub() {
-                Some(sub) if sub != account_id => error_url(
+            let wrong_person = tx
+                .request
+                .requested_subs()
+                .iter()
+                .any(|sub| *sub != account_id);
+            let url = if wrong_person {
+                error_url(
                     app,
                     &tx.request,
                     "access_denied",
                     "the service asked for another user than the one who signed in",
-                )?,
-                _ => issue_code(app, &tx.request, &session, &auth, &offered.acr).await?,
+                )?
+            } else {
+                issue_code(app, &tx.request, &session, &auth, &offered.acr).await?
             };
             Ok(Next::Client {
                 url,
@@ -141,6 +148,7 @@ pub async fn issue_code(
         amr: auth.amr.clone(),
         auth_time: auth.auth_time,
         sid: session.sid.clone(),
+        password_generation: auth.password_generation,
     };
     let ttl = Duration::from_secs(app.config.settings.tokens.code_ttl_secs);
     let code = app.ephemeral.issue_code(&record, ttl).await?;

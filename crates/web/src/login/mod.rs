@@ -86,6 +86,8 @@ pub struct Authenticated {
     pub account_id: AccountId,
     /// How (RFC 8176).
     pub amr: Vec<Amr>,
+    /// The account's password generation as the method read it (S14).
+    pub password_generation: i64,
 }
 
 /// What a method says after a POST.

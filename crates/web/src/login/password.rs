@@ -175,6 +175,7 @@ impl LoginMethod for PasswordMethod {
                 Ok(Outcome::Authenticated(Authenticated {
                     account_id: a.id,
                     amr: vec![Amr::Pwd],
+                    password_generation: a.password_generation,
                 }))
             }
             other => {

@@ -30,12 +30,19 @@ pub async fn get(
     handle(&app, &headers, params).await
 }
 
-/// `POST /authorize` with a form body.
+/// `POST /authorize` with a form body (OIDC Core §3.1.2.1: form serialisation).
 pub async fn post(
     State(app): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    if !crate::headers::is_form(&headers) {
+        return Ok(error_page::render_bilingual(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "error.bad_form",
+            Some("error.back_to_service"),
+        ));
+    }
     handle(&app, &headers, pairs(&body)).await
 }
 
@@ -124,19 +131,20 @@ async fn handle(
     // asked for in `claims` (OIDC Core §5.5.1: "MUST only send a positive response if
     // the End-User identified by that sub value has an active session or is
     // authenticated as a result of the request").
-    let claimed_sub = request.requested_sub();
+    let claimed_subs = request.requested_subs();
     let mut expected_sub: Vec<&AccountId> = hint.iter().map(|h| &h.sub).collect();
-    expected_sub.extend(claimed_sub.as_ref());
+    expected_sub.extend(claimed_subs.iter());
     // Single sign-on: a live session that satisfies the request answers it silently.
     if let Some(mut current) = session::current(app, headers, Some(client)).await? {
         // A locked or removed account ends its session (S27), and so does a password
-        // changed since the session's authentication (S14).
-        let auth_time = current.session.auth.auth_time;
-        let usable = app
+        // changed since the session's latest authentication (S14); older ones from
+        // before the change no longer count.
+        let account = app
             .accounts
             .find_account(&current.session.account_id)
-            .await?
-            .is_some_and(|a| !a.is_locked() && !a.password_changed_since(auth_time));
+            .await?;
+        let usable = account
+            .is_some_and(|a| !a.is_locked() && current.session.drop_stale(a.password_generation));
         if !usable {
             if let Some(ended) = session::end(app, &current.key).await? {
                 session::ended(app, &ended).await;

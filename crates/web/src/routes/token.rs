@@ -114,7 +114,7 @@ async fn authorization_code(
         .find_account(&record.account_id)
         .await?
         // A code from before a password change is as dead as the session it came from (S14).
-        .filter(|a| !a.is_locked() && !a.password_changed_since(record.auth_time))
+        .filter(|a| !a.is_locked() && !a.password_changed_since(record.password_generation))
         .ok_or(ApiError::invalid_grant("the account is not available"))?;
     let now = UnixTime::now();
     let grant = Grant {
