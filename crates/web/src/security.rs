@@ -62,15 +62,20 @@ pub fn browser_cookie_name(settings: &Settings) -> &'static str {
     }
 }
 
-/// The `Set-Cookie` value binding login transactions to this browser.
+/// The `Set-Cookie` value of this browser's random id. It binds login transactions to
+/// the browser, and lets the login throttle recognise a browser that signed in to an
+/// account before (docs/login-throttling.md), so it lasts `login.remember_browser_days`
+/// (at most 400 days, the longest browsers keep a cookie). It identifies a browser,
+/// never a person or a session.
 pub fn browser_cookie(settings: &Settings, value: &str) -> String {
     let secure = if settings.is_plain_http() {
         ""
     } else {
         "; Secure"
     };
+    let max_age = settings.login.remember_browser_days.min(400) * 24 * 3600;
     format!(
-        "{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
         browser_cookie_name(settings)
     )
 }

@@ -19,7 +19,7 @@
 //! identifier that names no account is counted under its own hash, with the same
 //! limits and answers, so throttling tells nothing about who has an account (S32).
 //! Counters of an account start again after `portvakt users unlock` (its
-//! `failures_reset_at` is part of their keys). When the store is down the check fails
+//! `unlock_generation` is part of their keys). When the store is down the check fails
 //! and so does the login (S46: limits stay enforced).
 
 use crate::error::AppError;
@@ -28,6 +28,22 @@ use portvakt_core::account::Account;
 use portvakt_core::random::token_hash;
 use std::net::IpAddr;
 use std::time::Duration;
+
+/// The address a counter is kept for: an IPv4 address itself, an IPv6 address by its
+/// /64 prefix, the block one host or one customer line is given, so a host cannot get a
+/// fresh budget by rotating addresses within its own network.
+fn address_block(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
 
 /// Whose failures an attempt counts against.
 #[derive(Debug, Clone, Copy)]
@@ -55,15 +71,15 @@ impl<'a> Throttle<'a> {
     pub fn new(app: &'a AppState, subject: Subject<'_>, ip: IpAddr, browser_hash: &str) -> Self {
         let (subject, known_browser_key) = match subject {
             Subject::Account(a) => (
-                format!("acct:{}:{}", a.id, a.failures_reset_at.map_or(0, |t| t.0)),
+                format!("acct:{}:{}", a.id, a.unlock_generation),
                 Some(format!("known-browser:{}:{browser_hash}", a.id)),
             ),
             Subject::Unknown(identifier) => (format!("ident:{}", token_hash(identifier)), None),
         };
         Throttle {
             app,
-            ip_key: format!("fail-ip:{ip}"),
-            subject_ip_key: format!("fail:{subject}:{ip}"),
+            ip_key: format!("fail-ip:{}", address_block(ip)),
+            subject_ip_key: format!("fail:{subject}:{}", address_block(ip)),
             gate_key: format!("gate:{subject}"),
             subject_key: format!("fail:{subject}"),
             known_browser_key,
@@ -72,14 +88,22 @@ impl<'a> Throttle<'a> {
 
     /// Counts the attempt against every limit; true when it may be checked. A refused
     /// attempt must get the same answer for known and unknown identifiers.
+    ///
+    /// Each counter holds failures plus attempts still being checked, so parallel
+    /// attempts cannot all pass a check that none of them has counted yet. A refused
+    /// attempt gives back what it took: it was not checked, so it is not a failure, and
+    /// a busy shared address recovers as soon as its logins finish.
     pub async fn admit(&self) -> Result<bool, AppError> {
         let s = &self.app.config.settings.login;
         let e = &self.app.ephemeral;
         let window = Duration::from_secs(s.failure_window_secs);
         if e.bump(&self.ip_key, window).await? > s.max_failures_per_ip {
+            e.give_back(&self.ip_key).await?;
             return Ok(false);
         }
         if e.bump(&self.subject_ip_key, window).await? > s.max_failures_per_account_and_ip {
+            self.give_back(&[&self.subject_ip_key, &self.ip_key])
+                .await?;
             return Ok(false);
         }
         let account_window = Duration::from_secs(s.account_failure_window_secs);
@@ -87,8 +111,8 @@ impl<'a> Throttle<'a> {
         if n <= s.account_failures_before_delay || self.is_known_browser().await? {
             return Ok(true);
         }
-        // Slowed: one attempt per delay passes (the gate is taken atomically); a refused
-        // one is given back, so only checked attempts make the delay grow.
+        // Slowed: one attempt per delay passes (the gate is taken atomically), so only
+        // checked attempts make the delay grow.
         let over = n - s.account_failures_before_delay;
         let delay = 1u64
             .checked_shl(u32::try_from(over - 1).unwrap_or(u32::MAX))
@@ -99,25 +123,39 @@ impl<'a> Throttle<'a> {
         {
             return Ok(true);
         }
-        e.give_back(&self.subject_key).await?;
+        self.give_back(&[&self.subject_key, &self.subject_ip_key, &self.ip_key])
+            .await?;
         Ok(false)
     }
 
     /// After a right secret: the attempt was not a failure, so its counts are given back
-    /// (a school's shared address must not fill up with its own logins). The address's
-    /// failures for the account stay counted until their window ends, so no burst,
-    /// however it interleaves with a success, checks more guesses than the limit. The
-    /// account's own count starts again (consecutive failures, NIST SP 800-63B §5.2.2),
-    /// and the browser is remembered for the account.
+    /// (a school's shared address must not fill up with its own logins). Failures stay
+    /// counted until their window ends, so no burst, however it interleaves with a
+    /// success, checks more wrong guesses than the limit. The account's own count
+    /// starts again (consecutive failures, NIST SP 800-63B §5.2.2), and the browser is
+    /// remembered for the account.
     pub async fn succeeded(&self) -> Result<(), AppError> {
         let e = &self.app.ephemeral;
-        e.give_back(&self.ip_key).await?;
-        e.give_back(&self.subject_ip_key).await?;
+        self.give_back(&[&self.ip_key, &self.subject_ip_key])
+            .await?;
         e.reset(&self.subject_key).await?;
         if let Some(key) = &self.known_browser_key {
-            let days = self.app.config.settings.login.remember_browser_days;
+            let days = self
+                .app
+                .config
+                .settings
+                .login
+                .remember_browser_days
+                .min(400);
             e.remember(key, Duration::from_secs(days * 24 * 3600))
                 .await?;
+        }
+        Ok(())
+    }
+
+    async fn give_back(&self, keys: &[&String]) -> Result<(), AppError> {
+        for key in keys {
+            self.app.ephemeral.give_back(key).await?;
         }
         Ok(())
     }
@@ -127,5 +165,20 @@ impl<'a> Throttle<'a> {
             Some(key) => self.app.ephemeral.is_remembered(key).await?,
             None => false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_block;
+
+    #[test]
+    fn addresses_are_counted_by_block() {
+        let block = |s: &str| address_block(s.parse().expect("ip"));
+        assert_eq!(block("198.51.100.7"), "198.51.100.7");
+        assert_eq!(block("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(block("2001:db8:1:2:bbbb::9"), block("2001:db8:1:2:aaaa::1"));
+        assert_ne!(block("2001:db8:1:3::1"), block("2001:db8:1:2::1"));
+        assert_eq!(block("::ffff:198.51.100.7"), "198.51.100.7");
     }
 }
