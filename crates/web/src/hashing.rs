@@ -7,17 +7,18 @@
 //! its own 19 MiB; glibc kept the freed blocks in per-thread arenas, so resident memory
 //! grew with the number of threads that had ever hashed (≈1 GB after a few hundred
 //! parallel logins) and never came back. Now at most `max_concurrent_hashes` areas
-//! exist, whatever the load (docs/performance.md has the measurement).
+//! exist, whatever the load, and a thread idle for a few seconds frees its area
+//! (docs/performance.md has the measurements).
 
 use crate::error::AppError;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 use portvakt_core::config::LoginSettings;
 use portvakt_core::normalize;
 use portvakt_core::secret::Secret;
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, oneshot};
 
@@ -54,13 +55,12 @@ impl PasswordCheck {
 
 /// The threads; dropping the last handle closes the channel and they exit.
 struct Pool {
-    jobs: Mutex<Sender<Job>>,
+    jobs: Sender<Job>,
 }
 
 impl Pool {
     fn start(threads: usize) -> Result<Self, AppError> {
-        let (tx, rx) = channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
+        let (tx, rx) = unbounded::<Job>();
         for i in 0..threads.max(1) {
             let rx = rx.clone();
             std::thread::Builder::new()
@@ -68,31 +68,37 @@ impl Pool {
                 .spawn(move || worker(&rx))
                 .map_err(|e| AppError::Internal(format!("starting a hashing thread: {e}")))?;
         }
-        Ok(Pool {
-            jobs: Mutex::new(tx),
-        })
+        Ok(Pool { jobs: tx })
     }
 
     fn submit(&self, job: Job) -> Result<(), AppError> {
         self.jobs
-            .lock()
-            .map_err(|_| AppError::Internal("hashing pool poisoned".into()))?
             .send(job)
             .map_err(|_| AppError::Internal("hashing pool stopped".into()))
     }
 }
 
-fn worker(rx: &Mutex<Receiver<Job>>) {
+/// A thread that had no work this long frees its memory area, so an idle server holds
+/// none (see [`new_area`] for why freeing it really returns it); the next hash
+/// allocates it again, once.
+const RELEASE_WHEN_IDLE: Duration = Duration::from_secs(5);
+
+fn worker(rx: &Receiver<Job>) {
     let mut memory: Vec<Block> = Vec::new();
     loop {
-        // The lock is held only while waiting for the next job, never while hashing.
-        let job = match rx.lock() {
-            Ok(guard) => guard.recv(),
-            Err(_) => return,
-        };
-        match job {
-            Ok(job) => job(&mut memory),
-            Err(_) => return,
+        match rx.recv_timeout(RELEASE_WHEN_IDLE) {
+            Ok(job) => {
+                // A job that panics loses its answer (the caller gets an error), not the
+                // thread: the pool keeps as many threads as permits. The area is only
+                // scratch, so it is fine to reuse after a panic.
+                let ran =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut memory)));
+                if ran.is_err() {
+                    tracing::error!("a hashing job panicked");
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => memory = Vec::new(),
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }
@@ -177,21 +183,27 @@ impl PasswordHasher {
     ) -> Result<T, AppError> {
         // A bounded wait: under a flood of attempts, answer 503 rather than queue forever.
         // With a permit, a pool thread is free: there are as many threads as permits.
-        let _permit = tokio::time::timeout(Duration::from_secs(10), self.permits.acquire())
-            .await
-            .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
-            .map_err(|_| AppError::Internal("hasher closed".into()))?;
+        // The job holds the permit until it is done, even if this request is dropped
+        // meanwhile (a 408, a closed connection), so jobs never queue up behind the pool.
+        let permit = tokio::time::timeout(
+            Duration::from_secs(10),
+            self.permits.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
+        .map_err(|_| AppError::Internal("hasher closed".into()))?;
         let (tx, rx) = oneshot::channel();
         self.pool.submit(Box::new(move |memory| {
             let _ = tx.send(f(memory));
+            drop(permit);
         }))?;
         rx.await
             .map_err(|_| AppError::Internal("hashing thread ended".into()))
     }
 }
 
-/// The memory for `params`, from the thread's area (grown once to the configured size).
-/// A stored hash with a larger cost than configured gets a temporary area.
+/// The memory for `params`, from the thread's area (allocated at its first hash). A
+/// stored hash with a larger cost than configured gets a temporary area.
 fn with_memory<T>(
     memory: &mut Vec<Block>,
     params: &Params,
@@ -201,13 +213,25 @@ fn with_memory<T>(
     const KEEP_AT_MOST: usize = 64 * 1024;
     let blocks = params.block_count();
     if blocks > KEEP_AT_MOST {
-        let mut temporary = vec![Block::default(); blocks];
-        return f(&mut temporary);
+        return f(&mut new_area(blocks));
     }
     if memory.len() < blocks {
-        memory.resize(blocks, Block::default());
+        *memory = new_area(blocks);
     }
     f(&mut memory[..blocks])
+}
+
+/// An argon2 memory area of `blocks` blocks, in an allocation of at least 32 MiB of
+/// address space. glibc's malloc never raises its mmap threshold above 32 MiB, so an
+/// allocation this large is always mapped on its own and unmapped when freed: a
+/// released area really leaves the process instead of staying in a thread's arena
+/// (which is how resident memory once grew to a gigabyte). Only the pages of the
+/// `blocks` in use become resident; the rest is address space.
+fn new_area(blocks: usize) -> Vec<Block> {
+    const MAPPED_ALONE: usize = 32 * 1024 * 1024;
+    let mut area = Vec::with_capacity(blocks.max(MAPPED_ALONE / std::mem::size_of::<Block>()));
+    area.resize(blocks, Block::default());
+    area
 }
 
 fn hash_in(memory: &mut Vec<Block>, params: &Params, secret: &str) -> Result<String, AppError> {
