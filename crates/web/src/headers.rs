@@ -18,8 +18,12 @@ pub fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str
 /// parsed (RFC 9110 §8.3.1), its type and subtype compared case-insensitively, any
 /// parameters allowed (`; charset=UTF-8`), and nothing else, not even a longer subtype.
 pub fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
+    // Exactly one Content-Type: with two, parsers disagree on which counts.
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(only), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    Some(only)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<mime::Mime>().ok())
         .is_some_and(|m| m.essence_str() == "application/x-www-form-urlencoded")
@@ -77,5 +81,8 @@ mod tests {
             assert!(!is_form(&with(header::CONTENT_TYPE, bad)), "{bad}");
         }
         assert!(!is_form(&HeaderMap::new()));
+        let mut two = with(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        two.append(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(!is_form(&two), "two Content-Type headers");
     }
 }

@@ -42,6 +42,13 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    if !body.is_empty() && !crate::headers::is_form(&headers) {
+        return Ok(error_page::render_bilingual(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "error.bad_form",
+            None,
+        ));
+    }
     let has_session_cookie =
         crate::security::read_cookie(&headers, session::cookie_name(&app)).is_some();
     if !has_session_cookie && !body.is_empty() {
@@ -86,8 +93,23 @@ async fn end_sessions(
     Ok(())
 }
 
-async fn handle(app: &AppState, headers: &HeaderMap, raw: &[u8]) -> Result<Response, AppError> {
+/// The parameters, each at most once (as at the authorization endpoint, RFC 6749
+/// §3.1); `None` when one repeats.
+fn single_pairs(raw: &[u8]) -> Option<Vec<(String, String)>> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw).into_owned().collect();
+    let mut names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    (!names.windows(2).any(|w| w[0] == w[1])).then_some(pairs)
+}
+
+async fn handle(app: &AppState, headers: &HeaderMap, raw: &[u8]) -> Result<Response, AppError> {
+    let Some(pairs) = single_pairs(raw) else {
+        return Ok(error_page::render_bilingual(
+            StatusCode::BAD_REQUEST,
+            "error.duplicate_parameter",
+            None,
+        ));
+    };
     let lang = pick_language(first(&pairs, "ui_locales").as_deref());
     let state = first(&pairs, "state");
     let redirect = first(&pairs, "post_logout_redirect_uri");
@@ -171,7 +193,13 @@ pub async fn confirm(
             None,
         ));
     }
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let Some(pairs) = single_pairs(&body).filter(|_| crate::headers::is_form(&headers)) else {
+        return Ok(error_page::render_bilingual(
+            StatusCode::BAD_REQUEST,
+            "error.bad_form",
+            None,
+        ));
+    };
     let lang = pick_language(first(&pairs, "lang").as_deref());
     let Some(token) = first(&pairs, "token") else {
         return Ok(error_page::render(
@@ -186,20 +214,24 @@ pub async fn confirm(
     let Some(bound) = app.ephemeral.get_json::<String>(&key).await? else {
         return Ok(refused());
     };
-    let current = session::current(&app, &headers, None).await?;
     // The token belongs to the session it was shown to. Another session's token is
     // refused with no side effect at all: its session stays, this browser's cookie too.
-    if current
-        .as_ref()
-        .is_some_and(|c| !constant_time_eq(&token_hash(&c.key), &bound))
-    {
+    let Some(current) = session::current(&app, &headers, None).await? else {
+        // This browser has no session (any more): nothing to end here, and the token,
+        // which may be another browser's, stays unused.
+        return Ok(with_cookie(
+            logout::done(&lang),
+            &session::clear_cookie(&app),
+        ));
+    };
+    if !constant_time_eq(&token_hash(&current.key), &bound) {
         return Ok(refused());
     }
     // Single use: of two parallel confirmations one ends the session.
     if app.ephemeral.raw().take(&key).await?.is_none() {
         return Ok(refused());
     }
-    end_sessions(&app, current, None).await?;
+    end_sessions(&app, Some(current), None).await?;
     Ok(with_cookie(
         logout::done(&lang),
         &session::clear_cookie(&app),

@@ -3,6 +3,7 @@
 
 use crate::oidc::access_token::validate;
 use crate::oidc::api_error::{ApiError, no_store};
+use crate::oidc::form::FormPairs;
 use crate::oidc::tokens::userinfo_claims;
 use crate::state::AppState;
 use axum::Json;
@@ -27,9 +28,17 @@ pub async fn get(State(app): State<AppState>, headers: HeaderMap) -> Response {
 
 /// `POST /userinfo`.
 pub async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let from_body: Option<String> = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.into_owned());
+    // RFC 6750 §2.2: a token in the body comes in a form, once.
+    let from_body: Option<String> = if body.is_empty() {
+        None
+    } else {
+        match FormPairs::parse(&headers, &body)
+            .and_then(|f| f.get("access_token").map(|t| t.map(str::to_owned)))
+        {
+            Ok(t) => t,
+            Err(e) => return e.into_response(),
+        }
+    };
     match (bearer(&headers), from_body.as_deref()) {
         (Some(_), Some(_)) => ApiError::bad(
             ErrorCode::InvalidRequest,
