@@ -100,9 +100,10 @@ fn random() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Runs one flow in a fresh browser (cookie jar), recording its steps.
-pub async fn run(config: &FlowConfig, timings: &mut Timings) {
-    match steps(config, timings).await {
+/// Runs one flow in a fresh browser (cookie jar), recording its steps. `client_ip`,
+/// when given, is sent as `X-Forwarded-For` on the browser's requests.
+pub async fn run(config: &FlowConfig, client_ip: Option<&str>, timings: &mut Timings) {
+    match steps(config, client_ip, timings).await {
         Ok(()) => timings.ok += 1,
         Err(e) => {
             timings.failed += 1;
@@ -113,8 +114,17 @@ pub async fn run(config: &FlowConfig, timings: &mut Timings) {
     }
 }
 
-async fn steps(c: &FlowConfig, timings: &mut Timings) -> anyhow::Result<()> {
+async fn steps(
+    c: &FlowConfig,
+    client_ip: Option<&str>,
+    timings: &mut Timings,
+) -> anyhow::Result<()> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(ip) = client_ip {
+        headers.insert("x-forwarded-for", ip.parse()?);
+    }
     let http = reqwest::Client::builder()
+        .default_headers(headers)
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -152,7 +162,9 @@ async fn steps(c: &FlowConfig, timings: &mut Timings) -> anyhow::Result<()> {
         ])
         .send()
         .await?;
-    let callback = url::Url::parse(&location(&r)?)?;
+    let location = location(&r)?;
+    let callback = url::Url::parse(&location)
+        .map_err(|_| anyhow::anyhow!("the login POST did not sign in (back to {location})"))?;
     timings.time(Step::Credentials, t);
     let code = callback
         .query_pairs()

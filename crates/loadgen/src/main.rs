@@ -48,6 +48,12 @@ struct Args {
     /// After the run, wait this long and read the server's memory again (seconds).
     #[arg(long, default_value_t = 10)]
     idle_after: u64,
+    /// Give each worker its own client address in `X-Forwarded-For` (from the
+    /// documentation range 198.51.100.0/24), as users on separate devices would have.
+    /// The server must trust the generator's address as a proxy (`trusted_proxies`);
+    /// otherwise every flow comes from one address and meets its per-address limits.
+    #[arg(long)]
+    forwarded_for: bool,
 }
 
 #[tokio::main]
@@ -74,12 +80,15 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration);
     let mut workers = Vec::new();
-    for _ in 0..args.concurrency {
+    for i in 0..args.concurrency {
         let config = config.clone();
+        let client_ip = args
+            .forwarded_for
+            .then(|| format!("198.51.100.{}", i % 254 + 1));
         workers.push(tokio::spawn(async move {
             let mut timings = flow::Timings::default();
             while Instant::now() < deadline {
-                flow::run(&config, &mut timings).await;
+                flow::run(&config, client_ip.as_deref(), &mut timings).await;
             }
             timings
         }));
