@@ -226,6 +226,24 @@ impl TestServer {
             .await
     }
 
+    /// Adds an account with both a username and a customer number (one person, two
+    /// ways to sign in), with `password`.
+    pub async fn add_user_and_customer(
+        &self,
+        username: &str,
+        customer_number: &str,
+        password: &str,
+    ) -> Account {
+        self.add_account(
+            |a| {
+                a.username = Some(username.to_owned());
+                a.customer_number = Some(customer_number.to_owned());
+            },
+            password,
+        )
+        .await
+    }
+
     /// Adds an account shaped by `f`, with `password`.
     pub async fn add_account(&self, f: impl FnOnce(&mut Account), password: &str) -> Account {
         seed_account(&self.sql, f, password).await

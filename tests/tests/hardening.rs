@@ -147,13 +147,7 @@ async fn one_address_many_accounts(backend: Backend) {
 async fn one_budget_per_account(backend: Backend) {
     let server = server_with_login(backend, "max_failures_per_account_and_ip = 3").await;
     server
-        .add_account(
-            |a| {
-                a.username = Some("anna".into());
-                a.customer_number = Some("100200".into());
-            },
-            "Losenord-1",
-        )
+        .add_user_and_customer("anna", "100200", "Losenord-1")
         .await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     let browser = Browser::new();
@@ -415,10 +409,10 @@ async fn a_new_password_revokes_everything(backend: Backend) {
     assert!(param(&callback, "code").is_some(), "the new password works");
 }
 
-/// Item 4: a session that gained another authentication after a new password keeps
-/// none from before it: the client of the old method gets a login, not a code that
-/// the token endpoint would refuse.
-async fn a_new_password_drops_older_authentications(backend: Backend) {
+/// A server with a second client, `customers`, that allows only the customer-number
+/// method; anna has a username and a customer number. Returns the server, the standard
+/// RP (both methods) and the customers' RP.
+async fn server_with_customers(backend: Backend) -> (TestServer, Rp, Rp) {
     let mut setup = Setup::default();
     setup.clients.push((
         "customers.toml".into(),
@@ -429,16 +423,18 @@ async fn a_new_password_drops_older_authentications(backend: Backend) {
     ));
     let server = TestServer::start_with(backend, setup).await;
     server
-        .add_account(
-            |a| {
-                a.username = Some("anna".into());
-                a.customer_number = Some("100200".into());
-            },
-            "Losenord-1",
-        )
+        .add_user_and_customer("anna", "100200", "Losenord-1")
         .await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     let customers = Rp::discover(&server.issuer, "customers", Some(SECRET)).await;
+    (server, rp, customers)
+}
+
+/// Item 4: a session that gained another authentication after a new password keeps
+/// none from before it: the client of the old method gets a login, not a code that
+/// the token endpoint would refuse.
+async fn a_new_password_drops_older_authentications(backend: Backend) {
+    let (server, rp, customers) = server_with_customers(backend).await;
     let browser = Browser::new();
     browser
         .sign_in(rp.start(&[], &[]).url.as_str(), "anna", "Losenord-1")
@@ -481,26 +477,7 @@ async fn a_new_password_drops_older_authentications(backend: Backend) {
 /// Item 5: a session made with one method never answers a client that allows only
 /// another method's acr, and never names an acr it did not satisfy.
 async fn acr_is_one_the_session_satisfied(backend: Backend) {
-    let mut setup = Setup::default();
-    setup.clients.push((
-        "customers.toml".into(),
-        format!(
-            "client_id = \"customers\"\ndisplay_name = \"Mina sidor\"\nclient_secret = \"{SECRET}\"\n\
-             redirect_uris = [\"{REDIRECT}\"]\nacr_values = [\"urn:test:acr:customer\"]\n"
-        ),
-    ));
-    let server = TestServer::start_with(backend, setup).await;
-    server
-        .add_account(
-            |a| {
-                a.username = Some("anna".into());
-                a.customer_number = Some("100200".into());
-            },
-            "Losenord-1",
-        )
-        .await;
-    let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
-    let customers = Rp::discover(&server.issuer, "customers", Some(SECRET)).await;
+    let (server, rp, customers) = server_with_customers(backend).await;
     let browser = Browser::new();
     browser
         .sign_in(
