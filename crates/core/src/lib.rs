@@ -13,6 +13,7 @@ pub mod identity;
 pub mod ids;
 pub mod normalize;
 pub mod oauth_error;
+pub mod phone;
 pub mod pkce;
 pub mod ports;
 pub mod random;

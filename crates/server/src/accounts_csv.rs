@@ -113,7 +113,10 @@ fn account_from(row: &mut Row, line: usize) -> anyhow::Result<Account> {
     a.email = present(row.email.take());
     a.email_verified =
         flag(row.email_verified.take(), line, "email_verified")? && a.email.is_some();
-    a.phone = present(row.phone.take());
+    a.phone = present(row.phone.take())
+        .map(|p| portvakt_core::phone::mobile_e164(&p))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("line {line}: phone: {e}"))?;
     a.phone_verified =
         flag(row.phone_verified.take(), line, "phone_verified")? && a.phone.is_some();
     Ok(a)

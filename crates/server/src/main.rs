@@ -463,7 +463,11 @@ async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
             a.given_name = u.given_name;
             a.family_name = u.family_name;
             a.email = u.email;
-            a.phone = u.phone;
+            a.phone = u
+                .phone
+                .map(|p| portvakt_core::phone::mobile_e164(&p))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--phone: {e}"))?;
             let password = new_password(u.password_stdin, u.generate_password)?;
             if let Some(pw) = &password {
                 a.password_hash = Some(hasher.hash_password(pw).await?);
