@@ -330,7 +330,7 @@ async fn throttling(backend: Backend) {
                 .page(&page.url)
                 .await
                 .html
-                .contains("För många misslyckade"),
+                .contains("tillfälligt spärrad"),
             "{user}"
         );
     }

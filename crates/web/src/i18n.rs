@@ -33,9 +33,10 @@ const SV: &[(&str, &str)] = &[
     ("error.fields_required", "Fyll i alla fält."),
     (
         "login.too_many_attempts",
-        "För många misslyckade inloggningsförsök. Vänta en stund och försök igen.",
+        "Inloggningen är tillfälligt spärrad efter för många felaktiga försök. Försök igen om en stund. Behöver du komma in nu, kontakta supporten.",
     ),
     ("error.title", "Något gick fel"),
+    ("page.error_prefix", "Fel"),
     (
         "error.unavailable",
         "Tjänsten är tillfälligt otillgänglig. Försök igen om en stund.",
@@ -140,9 +141,10 @@ const EN: &[(&str, &str)] = &[
     ("error.fields_required", "Please fill in every field."),
     (
         "login.too_many_attempts",
-        "Too many failed sign-in attempts. Please wait a while and try again.",
+        "Signing in is blocked for a while after too many wrong attempts. Try again later, or contact support if you need to get in now.",
     ),
     ("error.title", "Something went wrong"),
+    ("page.error_prefix", "Error"),
     (
         "error.unavailable",
         "The service is temporarily unavailable. Please try again in a moment.",

@@ -55,11 +55,32 @@ pub fn render(page: LoginPage<'_>) -> Response {
         .iter()
         .position(|f| f.value.is_empty())
         .unwrap_or(0);
+    // WCAG 2.4.2: a page that answers with an error says so in its title too.
+    let title = match error {
+        Some(_) => format!(
+            "{}: {}",
+            t(lang, "page.error_prefix"),
+            t(lang, "login.title")
+        ),
+        None => t(lang, "login.title").to_owned(),
+    };
+    // The step's note (where to find a customer number) describes the first field and
+    // is read with it; an error describes every field.
+    let described_by = |i: usize| {
+        let mut ids: Vec<&str> = Vec::new();
+        if error.is_some() {
+            ids.push("form-error");
+        }
+        if i == 0 && page.step.note.is_some() {
+            ids.push("step-note");
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
     frame(
         StatusCode::OK,
         Frame {
             lang,
-            title: t(lang, "login.title"),
+            title: &title,
             brand_color: page.client.branding.color.as_deref(),
             lang_switch: Some((page.lang_switch.clone(), t(lang, "lang.other"))),
             wide: false,
@@ -102,8 +123,12 @@ pub fn render(page: LoginPage<'_>) -> Response {
                         spellcheck=[(field.kind != FieldKind::Password).then_some("false")]
                         value=(field.value)
                         autofocus[i == first_field]
-                        aria-describedby=[error.map(|_| "form-error")]
+                        aria-describedby=[described_by(i)]
+                        aria-invalid=[error.map(|_| "true")]
                         required;
+                    @if i == 0 && let Some(note) = page.step.note {
+                        p class="note" id="step-note" { (t(lang, note)) }
+                    }
                 }
                 @if !page.step.choices.is_empty() {
                     fieldset {
@@ -117,9 +142,6 @@ pub fn render(page: LoginPage<'_>) -> Response {
                     }
                 }
                 button type="submit" name="action" value="submit" { (t(lang, page.step.submit)) }
-                @if let Some(note) = page.step.note {
-                    p class="note" { (t(lang, note)) }
-                }
                 div {
                     button type="submit" class="link" name="action" value="cancel" formnovalidate { (t(lang, "login.cancel")) }
                 }
