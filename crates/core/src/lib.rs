@@ -12,6 +12,7 @@ pub mod grant;
 pub mod identity;
 pub mod ids;
 pub mod normalize;
+pub mod notify;
 pub mod oauth_error;
 pub mod phone;
 pub mod pkce;

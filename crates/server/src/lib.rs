@@ -188,6 +188,27 @@ pub async fn rotate_keys(
     Ok(plan)
 }
 
+/// The configured e-mail sender (`[notify.email]`), if any. Fails on a configuration
+/// that cannot work, naming the key.
+pub fn email_sender(
+    config: &Config,
+) -> anyhow::Result<Option<Arc<dyn portvakt_core::notify::EmailSender>>> {
+    let Some(email) = &config.settings.notify.email else {
+        return Ok(None);
+    };
+    match email.transport {
+        portvakt_core::config::EmailTransport::Smtp => {
+            let sender = portvakt_notify::SmtpSender::new(&portvakt_notify::SmtpSettings {
+                url: email.smtp_url.clone().unwrap_or_default(),
+                from: email.from.clone(),
+                timeout: Duration::from_secs(email.timeout_secs),
+            })
+            .map_err(|e| anyhow::anyhow!("notify.email: {e}"))?;
+            Ok(Some(Arc::new(sender)))
+        }
+    }
+}
+
 /// Serves until the process is stopped.
 pub async fn serve(config: Arc<Config>, listener: TcpListener) -> anyhow::Result<()> {
     let backends = Backends::connect(&config).await?;

@@ -80,6 +80,9 @@ enum Command {
         #[arg(long)]
         pem: Option<PathBuf>,
     },
+    /// Outbound messages: prove the configured gateways work.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// The newest audit events.
     Audit {
         /// How many.
@@ -290,6 +293,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckConfig => {
+            // The gateways' settings as their clients read them (a URL lettre cannot use).
+            portvakt::email_sender(&config)?;
             println!(
                 "configuration OK: {} client(s), {} login method(s), acr values {}",
                 config.clients.len(),
@@ -299,6 +304,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys(k) => keys(&config, k).await,
+        Command::Notify(n) => notify(&config, n).await,
         Command::Users(u) => users(&config, u).await,
         Command::Audit { limit } => {
             let sql = sql_only(&config).await?;
@@ -319,6 +325,44 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[derive(Subcommand)]
+enum NotifyCommand {
+    /// Send a test message through the configured gateway and print what it answered.
+    Test {
+        /// An e-mail address, through `[notify.email]`.
+        #[arg(long)]
+        email: String,
+        /// The message's language, `sv` or `en`.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+    },
+}
+
+/// `portvakt notify test`: an operator's first check after configuring SMTP.
+async fn notify(config: &Config, command: NotifyCommand) -> anyhow::Result<()> {
+    use portvakt_core::notify::{EmailTo, Message, mask_email};
+    match command {
+        NotifyCommand::Test { email, lang } => {
+            let sender = portvakt::email_sender(config)?
+                .context("no [notify.email] in the configuration")?;
+            let to = EmailTo {
+                address: email,
+                lang,
+            };
+            let receipt = sender
+                .send(&to, &Message::Test)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "sent to {}; the server answered: {}",
+                mask_email(&to.address),
+                receipt.answer
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {

@@ -283,6 +283,19 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
             "failure limits and their window must be positive",
         );
     }
+    if let Some(email) = &s.notify.email {
+        match email.transport {
+            super::settings::EmailTransport::Smtp if email.smtp_url.is_none() => p.add(
+                file,
+                "notify.email.smtp_url",
+                "required with transport = \"smtp\" (or PORTVAKT_NOTIFY__EMAIL__SMTP_URL)",
+            ),
+            super::settings::EmailTransport::Smtp => {}
+        }
+        if email.timeout_secs == 0 {
+            p.add(file, "notify.email.timeout_secs", "must be positive");
+        }
+    }
     if s.http.header_read_timeout_secs == 0 || s.http.request_timeout_secs == 0 {
         p.add(file, "http", "timeouts must be positive");
     }

@@ -13,9 +13,9 @@ pub use client::{
 };
 pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
-    DatabaseSettings, DemoSettings, HttpSettings, KeySettings, Localized, LoginSettings,
-    MethodSettings, PasswordIdentifier, Profile, RedisSettings, SessionSettings, Settings,
-    TokenSettings,
+    DatabaseSettings, DemoSettings, EmailSettings, EmailTransport, HttpSettings, KeySettings,
+    Localized, LoginSettings, MethodSettings, NotifySettings, PasswordIdentifier, Profile,
+    RedisSettings, SessionSettings, Settings, TokenSettings,
 };
 
 use std::path::PathBuf;

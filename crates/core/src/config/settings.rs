@@ -332,6 +332,43 @@ fn default_methods() -> BTreeMap<String, MethodSettings> {
     )])
 }
 
+/// `[notify]`: outbound messages (docs/messages.md).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    /// `[notify.email]`; no e-mail is sent without it.
+    pub email: Option<EmailSettings>,
+}
+
+/// How e-mail leaves Portvakt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailTransport {
+    /// An SMTP server (`smtp_url`).
+    Smtp,
+}
+
+/// `[notify.email]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// The transport.
+    pub transport: EmailTransport,
+    /// lettre's URL form: `smtp://host:25`, `smtp://host:587?tls=required`,
+    /// `smtps://user:pass@host:465`. Holds a password: set it through
+    /// `PORTVAKT_NOTIFY__EMAIL__SMTP_URL` rather than in the file.
+    pub smtp_url: Option<String>,
+    /// The sender: `Name <address>` or an address.
+    pub from: String,
+    /// The whole SMTP conversation must finish within this many seconds.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    10
+}
+
 /// `[demo]`: development-profile conveniences.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -384,6 +421,9 @@ pub struct Settings {
     /// `[methods.<id>]`.
     #[serde(default = "default_methods")]
     pub methods: BTreeMap<String, MethodSettings>,
+    /// `[notify]`.
+    #[serde(default)]
+    pub notify: NotifySettings,
     /// `[demo]`.
     #[serde(default)]
     pub demo: DemoSettings,
