@@ -19,9 +19,6 @@ pub struct SessionAuth {
     pub amr: Vec<Amr>,
     /// When.
     pub auth_time: UnixTime,
-    /// The method's configured strength: a session satisfies requests for acr values of
-    /// methods at this level or below.
-    pub level: u8,
     /// The account's password generation at the time: an authentication from before a
     /// new password no longer counts (S14).
     #[serde(default)]
@@ -198,7 +195,7 @@ mod tests {
     use super::*;
     use crate::scope::Scope;
 
-    fn session(level: u8, acr: &str, auth_time: i64) -> Session {
+    fn session(acr: &str, auth_time: i64) -> Session {
         Session {
             sid: "sid".into(),
             account_id: AccountId("anna".into()),
@@ -207,7 +204,6 @@ mod tests {
                 acr: acr.into(),
                 amr: vec![Amr::Pwd],
                 auth_time: UnixTime(auth_time),
-                level,
                 password_generation: 0,
             },
             earlier: vec![],
@@ -269,7 +265,7 @@ mod tests {
     #[test]
     fn acr_strength_and_preference() {
         let now = UnixTime(1000);
-        let pwd = session(1, "pwd", 900);
+        let pwd = session("pwd", 900);
         assert_eq!(
             reuse(&pwd, &request(&["pwd"]), &[], &Rules, now),
             yes(&pwd, "pwd")
@@ -289,7 +285,7 @@ mod tests {
             Reuse::Login,
             "another method of the same strength is not an acr this session satisfied"
         );
-        let strong = session(3, "bankid", 900);
+        let strong = session("bankid", 900);
         assert_eq!(
             reuse(&strong, &request(&["pwd"]), &[], &Rules, now),
             Reuse::Login,
@@ -300,8 +296,8 @@ mod tests {
             yes(&strong, "bankid")
         );
         // After a step-up both authentications answer, each with its own acr.
-        let mut both = session(1, "pwd", 900);
-        both.add_auth(session(3, "bankid", 950).auth);
+        let mut both = session("pwd", 900);
+        both.add_auth(session("bankid", 950).auth);
         assert_eq!(
             reuse(&both, &request(&["pwd"]), &[], &Rules, now),
             yes(&both, "pwd")
@@ -318,7 +314,7 @@ mod tests {
             UnixTime(900),
             "the password login's own time"
         );
-        both.add_auth(session(1, "pwd", 990).auth);
+        both.add_auth(session("pwd", 990).auth);
         assert_eq!(both.earlier.len(), 1, "one authentication per method");
         assert_eq!(both.auth.auth_time, UnixTime(990));
     }
@@ -326,7 +322,7 @@ mod tests {
     #[test]
     fn prompt_max_age_and_hint() {
         let now = UnixTime(1000);
-        let s = session(1, "pwd", 900);
+        let s = session("pwd", 900);
         let mut r = request(&["pwd"]);
         r.prompt = vec![Prompt::Login];
         assert_eq!(reuse(&s, &r, &[], &Rules, now), Reuse::Login);
@@ -368,15 +364,15 @@ mod tests {
 
     #[test]
     fn a_new_password_drops_older_authentications() {
-        let mut s = session(1, "pwd", 900);
-        let mut bankid = session(3, "bankid", 950).auth;
+        let mut s = session("pwd", 900);
+        let mut bankid = session("bankid", 950).auth;
         bankid.password_generation = 1;
         s.add_auth(bankid);
         assert!(
             s.earlier.is_empty(),
             "the password login predates the change"
         );
-        let mut again = session(1, "pwd", 990).auth;
+        let mut again = session("pwd", 990).auth;
         again.password_generation = 1;
         s.add_auth(again);
         assert_eq!(s.earlier.len(), 1);
@@ -387,7 +383,7 @@ mod tests {
 
     #[test]
     fn timeouts() {
-        let s = session(1, "pwd", 1000);
+        let s = session("pwd", 1000);
         let t = Timeouts {
             idle: Duration::from_secs(60),
             absolute: Duration::from_secs(600),

@@ -63,18 +63,11 @@ pub async fn apply(
             if !tx.finish(app).await? {
                 return Ok(Next::Ended);
             }
-            let level = app
-                .config
-                .settings
-                .methods
-                .get(&offered.method)
-                .map_or(1, |m| m.level());
             let auth = SessionAuth {
                 method: offered.method.clone(),
                 acr: offered.acr.clone(),
                 amr: user.amr,
                 auth_time: UnixTime::now(),
-                level,
                 password_generation: user.password_generation,
             };
             let account_id = user.account_id;
