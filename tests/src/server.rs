@@ -220,6 +220,18 @@ impl TestServer {
         (out.status.success(), text)
     }
 
+    /// How many audit events of `kind` the server has recorded.
+    pub async fn audit_count(&self, kind: portvakt_core::audit::AuditKind) -> usize {
+        use portvakt_core::ports::AuditLog;
+        self.sql
+            .recent(10_000)
+            .await
+            .expect("audit")
+            .iter()
+            .filter(|e| e.kind == kind)
+            .count()
+    }
+
     /// Adds an account with a username and password; returns its id (the `sub`).
     pub async fn add_user(&self, username: &str, password: &str) -> Account {
         self.add_account(|a| a.username = Some(username.to_owned()), password)

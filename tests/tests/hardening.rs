@@ -10,7 +10,7 @@
 use futures::future::join_all;
 use openidconnect::OAuth2TokenResponse;
 use portvakt_core::audit::AuditKind;
-use portvakt_core::ports::{AccountRepo, AuditLog};
+use portvakt_core::ports::AccountRepo;
 use portvakt_tests::browser::{Browser, LoginPage, param};
 use portvakt_tests::flow::{claims, silently};
 use portvakt_tests::rp::{REDIRECT, Rp};
@@ -50,18 +50,6 @@ async fn post_from(
     (r.status().as_u16(), location)
 }
 
-/// How many audit events of `kind` the server recorded.
-async fn count(server: &TestServer, kind: AuditKind) -> usize {
-    server
-        .sql
-        .recent(10_000)
-        .await
-        .expect("audit")
-        .iter()
-        .filter(|e| e.kind == kind)
-        .count()
-}
-
 /// A server that trusts 127.0.0.1 as its proxy, with `login` settings added.
 async fn server_with_login(backend: Backend, login: &str) -> TestServer {
     let mut setup = Setup::default();
@@ -99,9 +87,13 @@ async fn guesses_are_counted_before_they_are_checked(backend: Backend) {
         assert_eq!(status, 303);
         assert!(!location.contains("code="));
     }
-    assert_eq!(count(&server, AuditKind::LoginFailed).await, 10, "checked");
     assert_eq!(
-        count(&server, AuditKind::LoginThrottled).await,
+        server.audit_count(AuditKind::LoginFailed).await,
+        10,
+        "checked"
+    );
+    assert_eq!(
+        server.audit_count(AuditKind::LoginThrottled).await,
         30,
         "refused"
     );
@@ -116,12 +108,12 @@ async fn guesses_are_counted_before_they_are_checked(backend: Backend) {
         post_from(&browser, page, "198.51.100.8", "cecilia", password)
     });
     join_all(burst).await;
-    let failed = count(&server, AuditKind::LoginFailed).await - 10;
-    let succeeded = count(&server, AuditKind::LoginSucceeded).await;
+    let failed = server.audit_count(AuditKind::LoginFailed).await - 10;
+    let succeeded = server.audit_count(AuditKind::LoginSucceeded).await;
     assert!(failed <= 10, "{failed} wrong passwords checked");
     assert!(succeeded <= 1);
     assert_eq!(
-        count(&server, AuditKind::LoginThrottled).await - 31,
+        server.audit_count(AuditKind::LoginThrottled).await - 31,
         30 - failed - succeeded,
         "every attempt is either checked or refused"
     );
@@ -139,8 +131,8 @@ async fn one_address_many_accounts(backend: Backend) {
         .zip(&users)
         .map(|(page, user)| post_from(&browser, page, "198.51.100.9", user, "fel-losen"));
     join_all(burst).await;
-    assert_eq!(count(&server, AuditKind::LoginFailed).await, 20);
-    assert_eq!(count(&server, AuditKind::LoginThrottled).await, 10);
+    assert_eq!(server.audit_count(AuditKind::LoginFailed).await, 20);
+    assert_eq!(server.audit_count(AuditKind::LoginThrottled).await, 10);
 }
 
 /// Item 1: an account with a username and a customer number has one budget, not two.
@@ -168,7 +160,7 @@ async fn one_budget_per_account(backend: Backend) {
         !location.contains("code="),
         "the customer number shares the budget"
     );
-    assert_eq!(count(&server, AuditKind::LoginThrottled).await, 1);
+    assert_eq!(server.audit_count(AuditKind::LoginThrottled).await, 1);
 }
 
 /// Item 2 (S30): ten wrong passwords from one address stop that address, not the
@@ -183,7 +175,7 @@ async fn a_stranger_cannot_lock_the_owner_out(backend: Backend) {
     for _ in 0..12 {
         post_from(&attacker, &page, "198.51.100.20", "bertil", "gissning").await;
     }
-    assert_eq!(count(&server, AuditKind::LoginThrottled).await, 2);
+    assert_eq!(server.audit_count(AuditKind::LoginThrottled).await, 2);
     let owner = Browser::new();
     let page = owner.open_login(rp.start(&[], &[]).url.as_str()).await;
     let (_, location) = post_from(&owner, &page, "203.0.113.5", "bertil", "Losenord-2").await;
@@ -230,7 +222,7 @@ async fn many_addresses_slow_the_account_down(backend: Backend) {
         )
         .await;
     }
-    assert_eq!(count(&server, AuditKind::LoginFailed).await, 4);
+    assert_eq!(server.audit_count(AuditKind::LoginFailed).await, 4);
     // Past the threshold, of two parallel attempts one is checked and one waits.
     let pages = login_pages(&rp, &attacker, 2).await;
     let burst = pages.iter().enumerate().map(|(i, page)| {
@@ -247,8 +239,8 @@ async fn many_addresses_slow_the_account_down(backend: Backend) {
         )
     });
     join_all(burst).await;
-    assert_eq!(count(&server, AuditKind::LoginFailed).await, 5);
-    assert_eq!(count(&server, AuditKind::LoginThrottled).await, 1);
+    assert_eq!(server.audit_count(AuditKind::LoginFailed).await, 5);
+    assert_eq!(server.audit_count(AuditKind::LoginThrottled).await, 1);
     // The owner's own browser, from a new address, is not slowed.
     let fresh = rp.start(&[], &[("prompt", "login")]);
     let page = known.open_login(fresh.url.as_str()).await;
@@ -838,14 +830,7 @@ async fn foreign_logout_token_changes_nothing(backend: Backend) {
         .sign_in(rp.start(&[], &[]).url.as_str(), "bertil", "Losenord-2")
         .await;
     let annas = confirm_token(&server, &anna).await;
-    let r = bertil
-        .http
-        .post(server.url("/logout/confirm"))
-        .header("origin", &server.issuer)
-        .form(&[("token", annas.as_str()), ("lang", "sv")])
-        .send()
-        .await
-        .expect("confirm");
+    let r = post_confirm(&server, &bertil, &annas).await;
     assert_eq!(r.status(), 403);
     assert!(r.headers().get("set-cookie").is_none(), "no cookie cleared");
     for b in [&anna, &bertil] {
@@ -854,14 +839,7 @@ async fn foreign_logout_token_changes_nothing(backend: Backend) {
             "session alive"
         );
     }
-    let r = anna
-        .http
-        .post(server.url("/logout/confirm"))
-        .header("origin", &server.issuer)
-        .form(&[("token", annas.as_str()), ("lang", "sv")])
-        .send()
-        .await
-        .expect("confirm");
+    let r = post_confirm(&server, &anna, &annas).await;
     assert_eq!(r.status(), 200);
     assert!(
         silently(&rp, &anna, &[("prompt", "none")]).await.is_err(),
@@ -887,6 +865,18 @@ async fn confirm_token(server: &TestServer, browser: &Browser) -> String {
     let marker = "name=\"token\" value=\"";
     let start = html.find(marker).expect("confirm form") + marker.len();
     html[start..start + html[start..].find('"').expect("end")].to_owned()
+}
+
+/// Posts the logout confirmation form as `browser`, with `token`.
+async fn post_confirm(server: &TestServer, browser: &Browser, token: &str) -> reqwest::Response {
+    browser
+        .http
+        .post(server.url("/logout/confirm"))
+        .header("origin", &server.issuer)
+        .form(&[("token", token), ("lang", "sv")])
+        .send()
+        .await
+        .expect("confirm")
 }
 
 /// Item 15: client credentials with nothing granted has no `scope` member.

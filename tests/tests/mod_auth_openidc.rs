@@ -11,7 +11,6 @@
 
 use futures::future::join_all;
 use portvakt_core::audit::AuditKind;
-use portvakt_core::ports::AuditLog;
 use portvakt_tests::server::{SECRET, Setup, TestServer};
 use portvakt_tests::{Backend, free_port, on_both_backends};
 use reqwest::header::LOCATION;
@@ -262,8 +261,8 @@ async fn parallel_refreshes(backend: Backend) {
         assert!(burst.iter().any(|(s, _, _)| *s == 200), "{burst:?}");
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let (status, _, _) = get(&http, &page).await;
-        let refreshed = audit_count(&server, AuditKind::TokensRefreshed).await;
-        let reused = audit_count(&server, AuditKind::RefreshTokenReused).await;
+        let refreshed = server.audit_count(AuditKind::TokensRefreshed).await;
+        let reused = server.audit_count(AuditKind::RefreshTokenReused).await;
         if survives {
             assert_eq!(
                 status,
@@ -287,17 +286,6 @@ async fn parallel_refreshes(backend: Backend) {
             );
         }
     }
-}
-
-async fn audit_count(server: &TestServer, kind: AuditKind) -> usize {
-    server
-        .sql
-        .recent(10_000)
-        .await
-        .expect("audit")
-        .iter()
-        .filter(|e| e.kind == kind)
-        .count()
 }
 
 on_both_backends!(login_with_rs256_and_es256, parallel_refreshes);
