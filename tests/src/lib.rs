@@ -10,6 +10,8 @@ pub mod browser;
 pub mod proxy;
 pub mod rp;
 pub mod server;
+pub mod sms_gateway;
+pub mod smtp;
 
 use portvakt_core::ports::EphemeralStore;
 use portvakt_core::random::random_token;

@@ -195,11 +195,36 @@ impl TestServer {
     /// Like [`TestServer::cli`], for commands that may fail: whether it succeeded, and
     /// what it printed on both streams.
     pub fn try_cli(&self, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+        run_portvakt(&self.config_file, &[], args, stdin)
+    }
+
+    /// A copy of this server's main file with `top` put before it (top-level keys) and
+    /// `tables` after it, beside it (so relative paths still resolve), for running the
+    /// CLI with a changed configuration through [`run_portvakt`].
+    pub fn config_variant(&self, name: &str, top: &str, tables: &str) -> PathBuf {
+        let main = std::fs::read_to_string(&self.config_file).expect("main file");
+        let path = self.config_file.with_file_name(name);
+        std::fs::write(&path, format!("{top}\n{main}\n{tables}\n")).expect("write variant");
+        path
+    }
+}
+
+/// Runs the real `portvakt` binary with the configuration file `config`, extra
+/// environment variables `env` and `stdin` on its standard input: whether it
+/// succeeded, and what it printed on both streams.
+pub fn run_portvakt(
+    config: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String) {
+    {
         use std::io::Write;
         use std::process::{Command, Stdio};
         let mut child = Command::new(crate::binary())
+            .envs(env.iter().copied())
             .arg("--config")
-            .arg(&self.config_file)
+            .arg(config)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -219,7 +244,9 @@ impl TestServer {
         );
         (out.status.success(), text)
     }
+}
 
+impl TestServer {
     /// How many audit events of `kind` the server has recorded.
     pub async fn audit_count(&self, kind: portvakt_core::audit::AuditKind) -> usize {
         use portvakt_core::ports::AuditLog;

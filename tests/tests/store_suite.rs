@@ -6,11 +6,19 @@ use portvakt_core::acr::Amr;
 use portvakt_core::audit::{AuditEvent, AuditKind};
 use portvakt_core::ephemeral::{Ephemeral, Redemption};
 use portvakt_core::grant::{AuthorizationCode, Grant, RefreshTokenRecord, Rotation};
+use portvakt_core::i18n::Lang;
 use portvakt_core::identity::Personnummer;
 use portvakt_core::ids::{AccountId, ClientId, GrantId};
+use portvakt_core::notify::outbox::DevOutbox;
+use portvakt_core::notify::{
+    Brand, EmailMessage, Limit, Messenger, NotSent, SendContext, SendError, SendLimits, SmsMessage,
+};
+use portvakt_core::phone::MobileNumber;
+use portvakt_core::ports::EphemeralStore;
 use portvakt_core::ports::{
     AccountRepo, AuditLog, Consumed, GrantRepo, KeyRepo, StoreError, StoredKey,
 };
+use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use portvakt_tests::{Backend, ephemeral_store, on_both_backends, sql_store};
 use std::sync::Arc;
@@ -522,6 +530,194 @@ async fn sql_keys_and_audit(backend: Backend) {
     assert_eq!(recent[1].detail.as_deref(), Some("password"));
 }
 
+async fn ephemeral_push_recent_keeps_the_newest(backend: Backend) {
+    let s = ephemeral_store(backend).await;
+    assert!(s.recent("list").await.expect("empty").is_empty());
+    for i in 1..=5u8 {
+        s.push_recent("list", &[i], 3, Duration::from_millis(500))
+            .await
+            .expect("push");
+    }
+    assert_eq!(
+        s.recent("list").await.expect("recent"),
+        vec![vec![5], vec![4], vec![3]],
+        "newest first, the newest three kept"
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(s.recent("list").await.expect("expired").is_empty());
+}
+
+/// A messenger over the development outbox on this backend pair's ephemeral store,
+/// auditing to its SQL store.
+async fn messenger(
+    backend: Backend,
+    limits: SendLimits,
+) -> (Messenger, DevOutbox, Arc<dyn EphemeralStore>, SqlGuard) {
+    let store = ephemeral_store(backend).await;
+    let (sql, guard) = sql_store(backend).await;
+    let outbox = DevOutbox::new(store.clone(), T);
+    let messenger = Messenger::new(
+        Some(Arc::new(outbox.clone())),
+        Some(Arc::new(outbox.clone())),
+        store.clone(),
+        Arc::new(sql.clone()),
+        limits,
+    );
+    (messenger, outbox, store, (sql, guard))
+}
+
+type SqlGuard = (portvakt_store::SqlStore, Option<tempfile::TempDir>);
+
+fn login_code() -> SmsMessage {
+    SmsMessage::LoginCode {
+        code: Secret::new("4821"),
+        valid_minutes: 10,
+    }
+}
+
+async fn send_limits_hold_under_parallel_sends(backend: Backend) {
+    let limits = SendLimits {
+        per_account: 5,
+        per_destination: 100,
+        per_address: 100,
+        window: T,
+    };
+    let (messenger, outbox, _store, (sql, _guard)) = messenger(backend, limits).await;
+    let account = AccountId("anna".into());
+    let client = ClientId("dexter".into());
+    let brand = Brand {
+        client_name: "Dexter".into(),
+        email_sender_name: None,
+        sms_from: None,
+    };
+    let number = MobileNumber::parse("070-123 45 67").expect("mobile");
+    let sends = (0..20).map(|_| {
+        let messenger = messenger.clone();
+        let (account, client, brand, number) = (
+            account.clone(),
+            client.clone(),
+            brand.clone(),
+            number.clone(),
+        );
+        tokio::spawn(async move {
+            let cx = SendContext {
+                account: Some(&account),
+                client: Some(&client),
+                ip: Some("192.0.2.7".parse().expect("ip")),
+                lang: Lang::Sv,
+                brand: &brand,
+            };
+            messenger.send_sms(&number, &login_code(), &cx).await
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    let sent = results.iter().filter(|r| r.is_ok()).count();
+    let limited = results
+        .iter()
+        .filter(|r| matches!(r, Err(NotSent::Limited(Limit::Account))))
+        .count();
+    assert_eq!((sent, limited), (5, 15), "{results:?}");
+    let kept = outbox.messages().await.expect("outbox");
+    assert_eq!(kept.len(), 5);
+    assert_eq!(
+        kept[0].text,
+        "Din engångskod till Dexter är 4821. Den gäller i 10 minuter."
+    );
+    let events = sql.recent(100).await.expect("audit");
+    let of = |kind| events.iter().filter(|e| e.kind == kind).count();
+    assert_eq!(of(AuditKind::MessageSent), 5);
+    assert_eq!(of(AuditKind::MessageNotSent), 15);
+    for e in &events {
+        let detail = e.detail.as_deref().unwrap_or_default();
+        assert!(
+            detail.contains("purpose=login_code channel=sms to=+4670*****67"),
+            "{detail}"
+        );
+        assert!(!detail.contains("4821") && !detail.contains("+46701234567"));
+        assert_eq!(e.account_id.as_ref(), Some(&account));
+        assert_eq!(e.client_id.as_ref(), Some(&client));
+    }
+    assert!(events.iter().any(|e| {
+        e.detail
+            .as_deref()
+            .is_some_and(|d| d.ends_with("reason=limit:account"))
+    }));
+}
+
+async fn a_refused_send_gives_back_the_other_counts(backend: Backend) {
+    let limits = SendLimits {
+        per_account: 10,
+        per_destination: 2,
+        per_address: 10,
+        window: T,
+    };
+    let (messenger, _outbox, store, _sql) = messenger(backend, limits).await;
+    let account = AccountId("bertil".into());
+    let brand = Brand::portvakt();
+    let cx = SendContext {
+        account: Some(&account),
+        client: None,
+        ip: Some("2001:db8:1:2::7".parse().expect("ip")),
+        lang: Lang::En,
+        brand: &brand,
+    };
+    let first = MobileNumber::parse("0701234567").expect("mobile");
+    let second = MobileNumber::parse("0731234567").expect("mobile");
+    for _ in 0..2 {
+        messenger
+            .send_sms(&first, &SmsMessage::Test, &cx)
+            .await
+            .expect("within the limits");
+    }
+    assert_eq!(
+        messenger.send_sms(&first, &SmsMessage::Test, &cx).await,
+        Err(NotSent::Limited(Limit::Destination))
+    );
+    let count = |key: &'static str| {
+        let store = store.clone();
+        async move {
+            String::from_utf8(store.get(key).await.expect("get").unwrap_or_default())
+                .expect("utf-8")
+        }
+    };
+    assert_eq!(count("send:account:bertil").await, "2", "given back");
+    assert_eq!(
+        count("send:address:2001:db8:1:2::/64").await,
+        "2",
+        "given back"
+    );
+    messenger
+        .send_sms(&second, &SmsMessage::Test, &cx)
+        .await
+        .expect("another number");
+    assert_eq!(count("send:account:bertil").await, "3");
+
+    // No gateway for a channel: a typed failure, nothing counted.
+    let bare = Messenger::new(None, None, store.clone(), Arc::new(NoAudit), limits);
+    assert!(matches!(
+        bare.send_email("anna@example.se", &EmailMessage::Test, &cx)
+            .await,
+        Err(NotSent::Failed(SendError::Config(_)))
+    ));
+    assert_eq!(count("send:account:bertil").await, "3");
+}
+
+struct NoAudit;
+
+#[async_trait::async_trait]
+impl AuditLog for NoAudit {
+    async fn record(&self, _: &AuditEvent) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn recent(&self, _: u64) -> Result<Vec<AuditEvent>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
 on_both_backends!(
     ephemeral_put_get_take_delete,
     ephemeral_values_expire,
@@ -536,4 +732,7 @@ on_both_backends!(
     sql_grants_and_rotation,
     sql_parallel_rotation,
     sql_keys_and_audit,
+    ephemeral_push_recent_keeps_the_newest,
+    send_limits_hold_under_parallel_sends,
+    a_refused_send_gives_back_the_other_counts,
 );

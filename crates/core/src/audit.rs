@@ -30,11 +30,16 @@ pub enum AuditKind {
     SessionEnded,
     /// A back-channel logout notification could not be delivered.
     BackchannelLogoutFailed,
+    /// An SMS or e-mail was handed to its gateway (detail: purpose, channel, masked
+    /// destination; never the text).
+    MessageSent,
+    /// An SMS or e-mail was not sent: over a send limit, or the gateway failed.
+    MessageNotSent,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 11] = [
+    pub const ALL: [AuditKind; 13] = [
         AuditKind::SessionEnded,
         AuditKind::BackchannelLogoutFailed,
         AuditKind::LoginSucceeded,
@@ -46,6 +51,8 @@ impl AuditKind {
         AuditKind::CodeReused,
         AuditKind::RefreshTokenReused,
         AuditKind::ClientAuthFailed,
+        AuditKind::MessageSent,
+        AuditKind::MessageNotSent,
     ];
 
     /// The kind with this stored name.
@@ -67,6 +74,8 @@ impl AuditKind {
             AuditKind::ClientAuthFailed => "client_auth_failed",
             AuditKind::SessionEnded => "session_ended",
             AuditKind::BackchannelLogoutFailed => "backchannel_logout_failed",
+            AuditKind::MessageSent => "message_sent",
+            AuditKind::MessageNotSent => "message_not_sent",
         }
     }
 }

@@ -3,12 +3,14 @@
 
 pub mod account;
 pub mod acr;
+pub mod address;
 pub mod audit;
 pub mod authorize;
 pub mod claims;
 pub mod config;
 pub mod ephemeral;
 pub mod grant;
+pub mod i18n;
 pub mod identity;
 pub mod ids;
 pub mod normalize;

@@ -35,6 +35,41 @@ pub fn mobile_e164(typed: &str) -> Result<String, PhoneError> {
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
+/// A mobile number in E.164 form (`+46701234567`): the only form a message can be sent
+/// to. `Debug` masks it, since it is personal data (S44).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MobileNumber(String);
+
+impl MobileNumber {
+    /// Parses a typed or stored number; see [`mobile_e164`].
+    pub fn parse(typed: &str) -> Result<Self, PhoneError> {
+        mobile_e164(typed).map(MobileNumber)
+    }
+
+    /// The E.164 form, for a gateway.
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// The number as logs and audit events may show it: the country code and first two
+    /// digits, and the last two (`+4670*****67`).
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        if chars.len() < 8 {
+            return "+***".into();
+        }
+        let head: String = chars[..5].iter().collect();
+        let tail: String = chars[chars.len() - 2..].iter().collect();
+        format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+    }
+}
+
+impl std::fmt::Debug for MobileNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +101,13 @@ mod tests {
             Err(PhoneError::NotMobile),
             "the service desk's landline"
         );
+    }
+
+    #[test]
+    fn masked_numbers() {
+        let n = MobileNumber::parse("070-123 45 67").expect("a mobile");
+        assert_eq!(n.e164(), "+46701234567");
+        assert_eq!(n.masked(), "+4670*****67");
+        assert_eq!(format!("{n:?}"), "+4670*****67");
     }
 }

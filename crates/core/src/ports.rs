@@ -217,4 +217,15 @@ pub trait EphemeralStore: Send + Sync {
     /// Single use with memory of the use: the first call moves the value aside for
     /// `spent_ttl` and returns `Fresh`; later calls return `Spent` with the same value.
     async fn consume_once(&self, key: &str, spent_ttl: Duration) -> Result<Consumed, StoreError>;
+    /// Puts `value` first in the list at `key`, keeps its newest `keep` entries and
+    /// gives the list `ttl` from now (the development outbox).
+    async fn push_recent(
+        &self,
+        key: &str,
+        value: &[u8],
+        keep: usize,
+        ttl: Duration,
+    ) -> Result<(), StoreError>;
+    /// The list at `key`, newest first (empty when absent).
+    async fn recent(&self, key: &str) -> Result<Vec<Vec<u8>>, StoreError>;
 }

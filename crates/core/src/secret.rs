@@ -3,7 +3,8 @@
 use subtle::ConstantTimeEq;
 
 /// A secret value (password, client secret, token). `Debug` prints `[redacted]`; there is
-/// no `==` (use [`Secret::matches`], constant-time) and no `Serialize`.
+/// no `==` (use [`Secret::matches`], constant-time) and no `Serialize`. It can be read
+/// from a configuration file (`Deserialize`), never written out.
 #[derive(Clone)]
 pub struct Secret(String);
 
@@ -21,6 +22,12 @@ impl Secret {
     /// Constant-time comparison (S45).
     pub fn matches(&self, other: &str) -> bool {
         self.0.as_bytes().ct_eq(other.as_bytes()).into()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
     }
 }
 

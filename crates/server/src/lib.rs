@@ -2,11 +2,13 @@
 //! The binary (`main.rs`) and the end-to-end tests both start Portvakt through here.
 
 pub mod accounts_csv;
+pub mod gateways;
 pub mod listener;
 
 use anyhow::Context;
 use portvakt_core::config::{Config, Profile};
 use portvakt_core::ephemeral::Ephemeral;
+use portvakt_core::notify::Messenger;
 use portvakt_core::ports::{AccountRepo, EphemeralStore, KeyRepo};
 use portvakt_core::time::UnixTime;
 use portvakt_store::{MemoryStore, RedisStore, SqlStore};
@@ -128,7 +130,17 @@ pub async fn build_state(config: Arc<Config>, backends: &Backends) -> anyhow::Re
     }
     let keys = KeyCache::load(Arc::new(backends.sql.clone()), &config.settings).await?;
     keys.spawn_reloader(Duration::from_secs(config.settings.keys.reload_secs.max(1)));
+    let gateways = gateways::gateways(&config, backends.ephemeral.clone())?;
+    let messenger = Messenger::new(
+        gateways.sms.clone(),
+        gateways.email.clone(),
+        backends.ephemeral.clone(),
+        Arc::new(backends.sql.clone()),
+        config.settings.notify.limits.limits(),
+    );
     Ok(AppState {
+        messenger,
+        outbox: gateways.outbox,
         methods: Arc::new(MethodRegistry::from_config(&config)),
         accounts: Arc::new(backends.sql.clone()),
         grants: Arc::new(backends.sql.clone()),
@@ -186,27 +198,6 @@ pub async fn rotate_keys(
         sql.retire_key(kid, *retired, *expires).await?;
     }
     Ok(plan)
-}
-
-/// The configured e-mail sender (`[notify.email]`), if any. Fails on a configuration
-/// that cannot work, naming the key.
-pub fn email_sender(
-    config: &Config,
-) -> anyhow::Result<Option<Arc<dyn portvakt_core::notify::EmailSender>>> {
-    let Some(email) = &config.settings.notify.email else {
-        return Ok(None);
-    };
-    match email.transport {
-        portvakt_core::config::EmailTransport::Smtp => {
-            let sender = portvakt_notify::SmtpSender::new(&portvakt_notify::SmtpSettings {
-                url: email.smtp_url.clone().unwrap_or_default(),
-                from: email.from.clone(),
-                timeout: Duration::from_secs(email.timeout_secs),
-            })
-            .map_err(|e| anyhow::anyhow!("notify.email: {e}"))?;
-            Ok(Some(Arc::new(sender)))
-        }
-    }
 }
 
 /// Serves until the process is stopped.

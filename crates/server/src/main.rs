@@ -294,7 +294,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CheckConfig => {
             // The gateways' settings as their clients read them (a URL lettre cannot use).
-            portvakt::email_sender(&config)?;
+            portvakt::gateways::gateways(&config, Arc::new(portvakt_store::MemoryStore::new()))?;
             println!(
                 "configuration OK: {} client(s), {} login method(s), acr values {}",
                 config.clients.len(),
@@ -330,36 +330,96 @@ async fn main() -> anyhow::Result<()> {
 #[derive(Subcommand)]
 enum NotifyCommand {
     /// Send a test message through the configured gateway and print what it answered.
+    #[command(group(clap::ArgGroup::new("to").required(true).args(["email", "sms"])))]
     Test {
         /// An e-mail address, through `[notify.email]`.
         #[arg(long)]
-        email: String,
+        email: Option<String>,
+        /// A mobile number (any Swedish form, or +country…), through `[notify.sms]`.
+        #[arg(long)]
+        sms: Option<String>,
         /// The message's language, `sv` or `en`.
         #[arg(long, default_value = "sv")]
         lang: String,
+        /// Write it in this client's name, with its senders (`[branding]`).
+        #[arg(long)]
+        client: Option<String>,
     },
 }
 
-/// `portvakt notify test`: an operator's first check after configuring SMTP.
+/// `portvakt notify test`: an operator's first check after configuring SMTP or an SMS
+/// gateway. Sends straight through the gateway (no send limits) and prints what it
+/// answered; with the development outbox, also the message itself, since the outbox of
+/// a server in another process is not this one's.
 async fn notify(config: &Config, command: NotifyCommand) -> anyhow::Result<()> {
-    use portvakt_core::notify::{EmailTo, Message, mask_email};
-    match command {
-        NotifyCommand::Test { email, lang } => {
-            let sender = portvakt::email_sender(config)?
-                .context("no [notify.email] in the configuration")?;
-            let to = EmailTo {
-                address: email,
-                lang,
-            };
-            let receipt = sender
-                .send(&to, &Message::Test)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
-                "sent to {}; the server answered: {}",
-                mask_email(&to.address),
-                receipt.answer
-            );
+    use portvakt_core::i18n::Lang;
+    use portvakt_core::notify::{Brand, EmailMessage, SmsMessage, mask_email, render};
+    use portvakt_core::phone::MobileNumber;
+    let NotifyCommand::Test {
+        email,
+        sms,
+        lang,
+        client,
+    } = command;
+    let lang = Lang::from_tag(&lang);
+    let brand = match &client {
+        None => Brand::portvakt(),
+        Some(id) => config
+            .clients
+            .iter()
+            .find(|c| c.client_id.as_str() == id)
+            .with_context(|| format!("no client {id} in the configuration"))?
+            .brand(),
+    };
+    // With Redis, a message for the outbox lands in the running server's /dev/outbox.
+    let store: Arc<dyn portvakt_core::ports::EphemeralStore> = match &config.settings.redis {
+        Some(r) => Arc::new(
+            portvakt_store::RedisStore::connect(
+                r.url.as_deref().unwrap_or_default(),
+                &r.key_prefix,
+            )
+            .await
+            .context("connecting to Redis")?,
+        ),
+        None => Arc::new(portvakt_store::MemoryStore::new()),
+    };
+    let gateways = portvakt::gateways::gateways(config, store)?;
+    let outbox = gateways.outbox.is_some();
+    if let Some(address) = email {
+        let sender = gateways
+            .email
+            .context("no [notify.email] in the configuration")?;
+        let message = render::email(&address, &EmailMessage::Test, lang, &brand);
+        let receipt = sender
+            .send(&message)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "sent to {}; the gateway answered: {}",
+            mask_email(&address),
+            receipt.answer
+        );
+        if outbox {
+            println!("\nSubject: {}\n\n{}", message.subject(), message.text());
+        }
+    }
+    if let Some(typed) = sms {
+        let sender = gateways
+            .sms
+            .context("no [notify.sms] in the configuration")?;
+        let number = MobileNumber::parse(&typed).map_err(|e| anyhow::anyhow!("--sms: {e}"))?;
+        let message = render::sms(number.clone(), &SmsMessage::Test, lang, &brand);
+        let receipt = sender
+            .send(&message)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "sent to {}; the gateway answered: {}",
+            number.masked(),
+            receipt.answer
+        );
+        if outbox {
+            println!("\n{}", message.text());
         }
     }
     Ok(())

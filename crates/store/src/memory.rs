@@ -148,6 +148,58 @@ impl EphemeralStore for MemoryStore {
             }
         })
     }
+
+    async fn push_recent(
+        &self,
+        key: &str,
+        value: &[u8],
+        keep: usize,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.with(|m, now| {
+            let mut list = m
+                .live(key, now)
+                .map(|e| decode_list(&e.value))
+                .unwrap_or_default();
+            list.insert(0, value.to_vec());
+            list.truncate(keep.max(1));
+            m.insert(key, encode_list(&list), ttl, now);
+        })
+    }
+
+    async fn recent(&self, key: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.with(|m, now| {
+            m.live(key, now)
+                .map(|e| decode_list(&e.value))
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// A list kept as one value: each entry as its length (8 bytes, little-endian) and its
+/// bytes. Only [`MemoryStore::push_recent`] writes it.
+fn encode_list(list: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in list {
+        out.extend_from_slice(&(entry.len() as u64).to_le_bytes());
+        out.extend_from_slice(entry);
+    }
+    out
+}
+
+fn decode_list(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut list = Vec::new();
+    while bytes.len() >= 8 {
+        let (len, rest) = bytes.split_at(8);
+        let len = u64::from_le_bytes(len.try_into().unwrap_or_default()) as usize;
+        if rest.len() < len {
+            break;
+        }
+        let (entry, rest) = rest.split_at(len);
+        list.push(entry.to_vec());
+        bytes = rest;
+    }
+    list
 }
 
 fn parse_count(bytes: &[u8]) -> u64 {

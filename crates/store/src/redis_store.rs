@@ -50,6 +50,14 @@ if s then return {2, s} end
 return {0, ''}
 ";
 
+/// LPUSH, LTRIM to the newest entries, PEXPIRE: one list with one TTL.
+const PUSH_RECENT: &str = r"
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+";
+
 impl RedisStore {
     /// Connects, with short timeouts so an outage fails requests fast (S46).
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
@@ -168,5 +176,29 @@ impl EphemeralStore for RedisStore {
             2 => Consumed::Spent(value),
             _ => Consumed::Missing,
         })
+    }
+
+    async fn push_recent(
+        &self,
+        key: &str,
+        value: &[u8],
+        keep: usize,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        Script::new(PUSH_RECENT)
+            .key(self.key(key))
+            .arg(value)
+            .arg(keep.max(1))
+            .arg(millis(ttl))
+            .invoke_async::<i64>(&mut c)
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn recent(&self, key: &str) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut c = self.conn.clone();
+        c.lrange(self.key(key), 0, -1).await.map_err(unavailable)
     }
 }

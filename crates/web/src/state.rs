@@ -31,6 +31,10 @@ pub struct AppState {
     pub readiness: Arc<dyn Readiness>,
     /// Outgoing HTTP (back-channel logout): short timeouts, no redirects.
     pub http: reqwest::Client,
+    /// Sends SMS and e-mail for the login methods (send limits, audit).
+    pub messenger: portvakt_core::notify::Messenger,
+    /// The development outbox, when a gateway is the outbox (`/dev/outbox`).
+    pub outbox: Option<portvakt_core::notify::outbox::DevOutbox>,
 }
 
 /// A readiness probe over the backends.

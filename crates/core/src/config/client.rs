@@ -74,6 +74,12 @@ pub struct Branding {
     pub logo_url: Option<String>,
     /// A CSS colour, `#rrggbb`.
     pub color: Option<String>,
+    /// The display name of e-mail sent for this client's logins (`"Mina sidor"
+    /// <login@example.se>`); the name in `[notify.email] from` when absent.
+    pub email_sender_name: Option<String>,
+    /// The SMS sender for this client's logins: up to 11 letters and digits, or
+    /// E.164; `[notify.sms] from` when absent.
+    pub sms_from: Option<String>,
 }
 
 /// The file as written.
@@ -244,5 +250,16 @@ impl ClientConfig {
     /// True when `uri` is exactly a registered redirect URI.
     pub fn has_redirect_uri(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| r.matches(uri))
+    }
+}
+
+impl ClientConfig {
+    /// The name and senders of messages sent for this client's logins.
+    pub fn brand(&self) -> crate::notify::Brand {
+        crate::notify::Brand {
+            client_name: self.display_name.clone(),
+            email_sender_name: self.branding.email_sender_name.clone(),
+            sms_from: self.branding.sms_from.clone(),
+        }
     }
 }

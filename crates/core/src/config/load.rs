@@ -5,7 +5,7 @@ use super::Config;
 use super::client::{
     ClientConfig, ClientCredential, ClientFile, RefreshPolicy, RefreshRotation, SecretValue,
 };
-use super::settings::{Profile, Settings};
+use super::settings::{EmailSettings, EmailTransport, Profile, Settings, SmsProvider, SmsSettings};
 use crate::ids::ClientId;
 use crate::redirect_uri::RedirectUri;
 use crate::secret::Secret;
@@ -97,6 +97,15 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
     );
     let mut settings: Settings = figment.extract().map_err(|e| figment_errors(e, path))?;
     resolve_secret_files(&mut settings, &dir, path, &mut problems);
+    resolve_notify_secrets(&mut settings, &dir, path, &mut problems);
+    if settings.profile == Profile::Development {
+        // A newcomer sees every message without a gateway (docs/messages.md).
+        settings
+            .notify
+            .email
+            .get_or_insert_with(EmailSettings::outbox);
+        settings.notify.sms.get_or_insert_with(SmsSettings::outbox);
+    }
     validate_settings(&settings, path, &mut problems);
 
     let clients_dir = dir.join(&settings.clients_dir);
@@ -171,7 +180,222 @@ fn resolve_secret_files(settings: &mut Settings, dir: &Path, file: &Path, p: &mu
     }
 }
 
+/// One secret given inline, by environment variable or by file: exactly one of them, or
+/// none. `key` names the inline key (`notify.sms.password`).
+fn one_secret(
+    inline: &mut Option<Secret>,
+    env: Option<&str>,
+    path: Option<&Path>,
+    key: &str,
+    dir: &Path,
+    file: &Path,
+    p: &mut Problems,
+) {
+    let given =
+        usize::from(inline.is_some()) + usize::from(env.is_some()) + usize::from(path.is_some());
+    if given > 1 {
+        p.add(
+            file,
+            key,
+            format!("give one of {key}, {key}_env, {key}_file"),
+        );
+        return;
+    }
+    if let Some(var) = env {
+        match std::env::var(var) {
+            Ok(value) if !value.is_empty() => *inline = Some(Secret::new(value)),
+            _ => p.add(
+                file,
+                &format!("{key}_env"),
+                format!("the environment variable {var} is not set"),
+            ),
+        }
+    }
+    if let Some(path) = path {
+        match read_secret_file(&dir.join(path)) {
+            Ok(value) => *inline = Some(Secret::new(value)),
+            Err(e) => p.add(file, &format!("{key}_file"), format!("cannot read: {e}")),
+        }
+    }
+}
+
+fn resolve_notify_secrets(settings: &mut Settings, dir: &Path, file: &Path, p: &mut Problems) {
+    if let Some(email) = settings.notify.email.as_mut() {
+        let env = email.smtp_password_env.clone();
+        let path = email.smtp_password_file.clone();
+        one_secret(
+            &mut email.smtp_password,
+            env.as_deref(),
+            path.as_deref(),
+            "notify.email.smtp_password",
+            dir,
+            file,
+            p,
+        );
+        if let Some(ca) = email.ca_file.as_mut() {
+            *ca = dir.join(&*ca);
+        }
+    }
+    if let Some(sms) = settings.notify.sms.as_mut() {
+        let env = sms.password_env.clone();
+        let path = sms.password_file.clone();
+        one_secret(
+            &mut sms.password,
+            env.as_deref(),
+            path.as_deref(),
+            "notify.sms.password",
+            dir,
+            file,
+            p,
+        );
+        for (header, var) in &sms.headers_env {
+            match std::env::var(var) {
+                Ok(value) if !value.is_empty() => {
+                    sms.secret_headers
+                        .push((header.clone(), Secret::new(value)));
+                }
+                _ => p.add(
+                    file,
+                    &format!("notify.sms.headers_env.{header}"),
+                    format!("the environment variable {var} is not set"),
+                ),
+            }
+        }
+    }
+}
+
+fn validate_notify(s: &Settings, file: &Path, p: &mut Problems) {
+    let production = s.profile == Profile::Production;
+    let outbox_refused = "the outbox keeps codes and links readable at /dev/outbox: it is for the development profile only";
+    if let Some(email) = &s.notify.email {
+        match email.transport {
+            EmailTransport::Outbox if production => {
+                p.add(file, "notify.email.transport", outbox_refused)
+            }
+            EmailTransport::Outbox => {}
+            EmailTransport::Smtp => {
+                if email.smtp_url.is_none() {
+                    p.add(
+                        file,
+                        "notify.email.smtp_url",
+                        "required with transport = \"smtp\" (or PORTVAKT_NOTIFY__EMAIL__SMTP_URL)",
+                    );
+                }
+                if email.from.is_none() {
+                    p.add(
+                        file,
+                        "notify.email.from",
+                        "required with transport = \"smtp\"",
+                    );
+                }
+            }
+        }
+        if email.connect_timeout_secs == 0 || email.send_timeout_secs == 0 {
+            p.add(file, "notify.email", "timeouts must be positive");
+        }
+    }
+    if let Some(sms) = &s.notify.sms {
+        if let Some(from) = &sms.from
+            && !crate::notify::valid_sms_sender(from)
+        {
+            p.add(
+                file,
+                "notify.sms.from",
+                "up to 11 letters and digits starting with a letter, or an E.164 number (+46…)",
+            );
+        }
+        if sms.timeout_secs == 0 {
+            p.add(file, "notify.sms.timeout_secs", "must be positive");
+        }
+        match sms.provider {
+            SmsProvider::Outbox if production => p.add(file, "notify.sms.provider", outbox_refused),
+            SmsProvider::Outbox => {}
+            SmsProvider::FortySixElks => {
+                if sms.username.is_none() {
+                    p.add(file, "notify.sms.username", "required by 46elks");
+                }
+                if sms.password.is_none() {
+                    p.add(
+                        file,
+                        "notify.sms.password",
+                        "required by 46elks (password, password_env or password_file)",
+                    );
+                }
+                if sms.from.is_none() {
+                    p.add(file, "notify.sms.from", "required by 46elks");
+                }
+                match url::Url::parse(&sms.api_url) {
+                    Ok(u) if u.scheme() == "https" || u.scheme() == "http" && !production => {}
+                    _ => p.add(
+                        file,
+                        "notify.sms.api_url",
+                        "must be an https URL (http only in the development profile)",
+                    ),
+                }
+            }
+            SmsProvider::Http => {
+                match sms.url.as_deref().map(url::Url::parse) {
+                    Some(Ok(u)) if u.scheme() == "https" || u.scheme() == "http" && !production => {
+                    }
+                    _ => p.add(
+                        file,
+                        "notify.sms.url",
+                        "required: an https URL (http only in the development profile)",
+                    ),
+                }
+                if !matches!(sms.method.as_str(), "POST" | "PUT") {
+                    p.add(file, "notify.sms.method", "POST or PUT");
+                }
+                match &sms.body {
+                    Some(body) if body.contains("{to}") && body.contains("{message}") => {}
+                    _ => p.add(
+                        file,
+                        "notify.sms.body",
+                        "required, with {to} and {message} in it",
+                    ),
+                }
+                if !matches!(
+                    sms.content_type.as_str(),
+                    "application/json" | "application/x-www-form-urlencoded"
+                ) {
+                    p.add(
+                        file,
+                        "notify.sms.content_type",
+                        "application/json or application/x-www-form-urlencoded",
+                    );
+                }
+                if sms.success_status.is_empty() {
+                    p.add(
+                        file,
+                        "notify.sms.success_status",
+                        "name at least one status",
+                    );
+                }
+            }
+        }
+    }
+    let l = &s.notify.limits;
+    if [
+        l.per_account,
+        l.per_destination,
+        l.per_address,
+        l.window_secs,
+    ]
+    .contains(&0)
+    {
+        p.add(
+            file,
+            "notify.limits",
+            "limits and their window must be positive",
+        );
+    }
+    if s.notify.outbox_ttl_secs == 0 {
+        p.add(file, "notify.outbox_ttl_secs", "must be positive");
+    }
+}
+
 fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
+    validate_notify(s, file, p);
     match url::Url::parse(&s.issuer) {
         Err(_) => p.add(file, "issuer", "must be an absolute URL"),
         Ok(url) => {
@@ -282,19 +506,6 @@ fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
             "login",
             "failure limits and their window must be positive",
         );
-    }
-    if let Some(email) = &s.notify.email {
-        match email.transport {
-            super::settings::EmailTransport::Smtp if email.smtp_url.is_none() => p.add(
-                file,
-                "notify.email.smtp_url",
-                "required with transport = \"smtp\" (or PORTVAKT_NOTIFY__EMAIL__SMTP_URL)",
-            ),
-            super::settings::EmailTransport::Smtp => {}
-        }
-        if email.timeout_secs == 0 {
-            p.add(file, "notify.email.timeout_secs", "must be positive");
-        }
     }
     if s.http.header_read_timeout_secs == 0 || s.http.request_timeout_secs == 0 {
         p.add(file, "http", "timeouts must be positive");
@@ -475,6 +686,24 @@ fn validate_client(
                 "must be an https URL or a path on this server",
             );
         }
+    }
+    if let Some(from) = &raw.branding.sms_from
+        && !crate::notify::valid_sms_sender(from)
+    {
+        p.add(
+            file,
+            "branding.sms_from",
+            "up to 11 letters and digits starting with a letter, or an E.164 number (+46…)",
+        );
+    }
+    if let Some(name) = &raw.branding.email_sender_name
+        && (name.trim().is_empty() || name.chars().any(|c| c.is_control() || c == '<' || c == '>'))
+    {
+        p.add(
+            file,
+            "branding.email_sender_name",
+            "a display name without <, > or control characters",
+        );
     }
     if let Some(color) = &raw.branding.color {
         let ok = color.len() == 7

@@ -15,7 +15,8 @@ pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
     DatabaseSettings, DemoSettings, EmailSettings, EmailTransport, HttpSettings, KeySettings,
     Localized, LoginSettings, MethodSettings, NotifySettings, PasswordIdentifier, Profile,
-    RedisSettings, SessionSettings, Settings, TokenSettings,
+    RedisSettings, SendLimitSettings, SessionSettings, Settings, SmsProvider, SmsSettings,
+    TokenSettings,
 };
 
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! The main file, `portvakt.toml`.
 
 use crate::acr::ACR_PASSWORD;
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -333,11 +334,36 @@ fn default_methods() -> BTreeMap<String, MethodSettings> {
 }
 
 /// `[notify]`: outbound messages (docs/messages.md).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifySettings {
-    /// `[notify.email]`; no e-mail is sent without it.
+    /// `[notify.email]`. The development profile defaults to the outbox; in production
+    /// no e-mail is sent without it.
     pub email: Option<EmailSettings>,
+    /// `[notify.sms]`. The development profile defaults to the outbox; in production no
+    /// SMS is sent without it.
+    pub sms: Option<SmsSettings>,
+    /// `[notify.limits]`.
+    #[serde(default)]
+    pub limits: SendLimitSettings,
+    /// How long the development outbox keeps a message, in seconds.
+    #[serde(default = "default_outbox_ttl")]
+    pub outbox_ttl_secs: u64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            email: None,
+            sms: None,
+            limits: SendLimitSettings::default(),
+            outbox_ttl_secs: default_outbox_ttl(),
+        }
+    }
+}
+
+fn default_outbox_ttl() -> u64 {
+    3600
 }
 
 /// How e-mail leaves Portvakt.
@@ -346,6 +372,8 @@ pub struct NotifySettings {
 pub enum EmailTransport {
     /// An SMTP server (`smtp_url`).
     Smtp,
+    /// The development outbox (`/dev/outbox`); development profile only.
+    Outbox,
 }
 
 /// `[notify.email]`.
@@ -354,19 +382,217 @@ pub enum EmailTransport {
 pub struct EmailSettings {
     /// The transport.
     pub transport: EmailTransport,
-    /// lettre's URL form: `smtp://host:25`, `smtp://host:587?tls=required`,
-    /// `smtps://user:pass@host:465`. Holds a password: set it through
-    /// `PORTVAKT_NOTIFY__EMAIL__SMTP_URL` rather than in the file.
+    /// lettre's URL form: `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS),
+    /// `smtps://user@host:465` (implicit TLS). May hold a password; better give it
+    /// with `smtp_password_env` or `smtp_password_file`, or set the whole URL through
+    /// `PORTVAKT_NOTIFY__EMAIL__SMTP_URL`.
     pub smtp_url: Option<String>,
-    /// The sender: `Name <address>` or an address.
-    pub from: String,
-    /// The whole SMTP conversation must finish within this many seconds.
-    #[serde(default = "default_smtp_timeout")]
-    pub timeout_secs: u64,
+    /// The SMTP password (for the user named in `smtp_url`), from the file.
+    pub smtp_password: Option<Secret>,
+    /// … or from this environment variable.
+    pub smtp_password_env: Option<String>,
+    /// … or from this file (relative to the main file).
+    pub smtp_password_file: Option<PathBuf>,
+    /// A PEM file of extra certificate authorities to trust for the SMTP server (an
+    /// internal relay with its own CA), besides the system's roots.
+    pub ca_file: Option<PathBuf>,
+    /// The sender: `Name <address>` or an address. Required with `smtp`.
+    pub from: Option<String>,
+    /// Connecting and each SMTP command must finish within this many seconds.
+    #[serde(default = "default_smtp_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    /// The whole message must be sent within this many seconds.
+    #[serde(default = "default_smtp_send_timeout")]
+    pub send_timeout_secs: u64,
 }
 
-fn default_smtp_timeout() -> u64 {
+fn default_smtp_connect_timeout() -> u64 {
+    5
+}
+
+fn default_smtp_send_timeout() -> u64 {
+    15
+}
+
+impl EmailSettings {
+    /// The outbox, as the development profile has it when `[notify.email]` is absent.
+    pub fn outbox() -> Self {
+        EmailSettings {
+            transport: EmailTransport::Outbox,
+            smtp_url: None,
+            smtp_password: None,
+            smtp_password_env: None,
+            smtp_password_file: None,
+            ca_file: None,
+            from: None,
+            connect_timeout_secs: default_smtp_connect_timeout(),
+            send_timeout_secs: default_smtp_send_timeout(),
+        }
+    }
+}
+
+/// Which gateway sends SMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SmsProvider {
+    /// 46elks' REST API (`api_url`, `username`, `password`).
+    #[serde(rename = "46elks")]
+    FortySixElks,
+    /// A generic HTTP webhook (`url`, `method`, `headers`, `body`).
+    #[serde(rename = "http")]
+    Http,
+    /// The development outbox (`/dev/outbox`); development profile only.
+    #[serde(rename = "outbox")]
+    Outbox,
+}
+
+/// `[notify.sms]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// The gateway.
+    pub provider: SmsProvider,
+    /// The sender: up to 11 letters and digits starting with a letter (`Portvakt`), or
+    /// an E.164 number. Required by 46elks.
+    pub from: Option<String>,
+    /// The gateway must answer within this many seconds.
+    #[serde(default = "default_sms_timeout")]
+    pub timeout_secs: u64,
+    /// 46elks: the API's base URL.
+    #[serde(default = "default_elks_url")]
+    pub api_url: String,
+    /// 46elks: the API username.
+    pub username: Option<String>,
+    /// 46elks: the API password, from the file …
+    pub password: Option<Secret>,
+    /// … or from this environment variable …
+    pub password_env: Option<String>,
+    /// … or from this file (relative to the main file).
+    pub password_file: Option<PathBuf>,
+    /// http: the URL to call.
+    pub url: Option<String>,
+    /// http: `POST` or `PUT`.
+    #[serde(default = "default_http_method")]
+    pub method: String,
+    /// http: headers to send, as written.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// http: headers whose values are secrets, each named by the environment variable
+    /// that holds it (`{ Authorization = "SMS_GATEWAY_AUTHORIZATION" }`).
+    #[serde(default)]
+    pub headers_env: BTreeMap<String, String>,
+    /// `headers_env` read from the environment at load.
+    #[serde(skip)]
+    pub secret_headers: Vec<(String, Secret)>,
+    /// http: the body's media type: `application/json` (values are JSON-escaped) or
+    /// `application/x-www-form-urlencoded` (values are percent-encoded).
+    #[serde(default = "default_http_content_type")]
+    pub content_type: String,
+    /// http: the body, with `{to}` (E.164), `{message}` and `{from}` in it.
+    pub body: Option<String>,
+    /// http: the status codes that mean the gateway took the message.
+    #[serde(default = "default_success_status")]
+    pub success_status: Vec<u16>,
+}
+
+fn default_sms_timeout() -> u64 {
     10
+}
+
+fn default_elks_url() -> String {
+    "https://api.46elks.com/a1".into()
+}
+
+fn default_http_method() -> String {
+    "POST".into()
+}
+
+fn default_http_content_type() -> String {
+    "application/json".into()
+}
+
+fn default_success_status() -> Vec<u16> {
+    vec![200, 201, 202, 204]
+}
+
+impl SmsSettings {
+    /// The outbox, as the development profile has it when `[notify.sms]` is absent.
+    pub fn outbox() -> Self {
+        SmsSettings {
+            provider: SmsProvider::Outbox,
+            from: None,
+            timeout_secs: default_sms_timeout(),
+            api_url: default_elks_url(),
+            username: None,
+            password: None,
+            password_env: None,
+            password_file: None,
+            url: None,
+            method: default_http_method(),
+            headers: BTreeMap::new(),
+            headers_env: BTreeMap::new(),
+            secret_headers: Vec::new(),
+            content_type: default_http_content_type(),
+            body: None,
+            success_status: default_success_status(),
+        }
+    }
+}
+
+/// `[notify.limits]`: the send limits (S43), counted in one fixed window.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendLimitSettings {
+    /// Messages per account in a window.
+    #[serde(default = "default_per_account")]
+    pub per_account: u64,
+    /// Messages per destination (number or address) in a window.
+    #[serde(default = "default_per_destination")]
+    pub per_destination: u64,
+    /// Messages asked for from one client address (IPv6 by /64) in a window.
+    #[serde(default = "default_per_address")]
+    pub per_address: u64,
+    /// The window, in seconds.
+    #[serde(default = "default_send_window")]
+    pub window_secs: u64,
+}
+
+fn default_per_account() -> u64 {
+    10
+}
+
+fn default_per_destination() -> u64 {
+    10
+}
+
+fn default_per_address() -> u64 {
+    50
+}
+
+fn default_send_window() -> u64 {
+    3600
+}
+
+impl Default for SendLimitSettings {
+    fn default() -> Self {
+        SendLimitSettings {
+            per_account: default_per_account(),
+            per_destination: default_per_destination(),
+            per_address: default_per_address(),
+            window_secs: default_send_window(),
+        }
+    }
+}
+
+impl SendLimitSettings {
+    /// As the messenger takes them.
+    pub fn limits(&self) -> crate::notify::SendLimits {
+        crate::notify::SendLimits {
+            per_account: self.per_account,
+            per_destination: self.per_destination,
+            per_address: self.per_address,
+            window: std::time::Duration::from_secs(self.window_secs),
+        }
+    }
 }
 
 /// `[demo]`: development-profile conveniences.

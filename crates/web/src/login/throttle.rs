@@ -25,25 +25,10 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use portvakt_core::account::Account;
+use portvakt_core::address::address_block;
 use portvakt_core::random::token_hash;
 use std::net::IpAddr;
 use std::time::Duration;
-
-/// The address a counter is kept for: an IPv4 address itself, an IPv6 address by its
-/// /64 prefix, the block one host or one customer line is given, so a host cannot get a
-/// fresh budget by rotating addresses within its own network.
-fn address_block(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-    }
-}
 
 /// Whose failures an attempt counts against.
 #[derive(Debug, Clone, Copy)]
@@ -165,20 +150,5 @@ impl<'a> Throttle<'a> {
             Some(key) => self.app.ephemeral.is_remembered(key).await?,
             None => false,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::address_block;
-
-    #[test]
-    fn addresses_are_counted_by_block() {
-        let block = |s: &str| address_block(s.parse().expect("ip"));
-        assert_eq!(block("198.51.100.7"), "198.51.100.7");
-        assert_eq!(block("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-        assert_eq!(block("2001:db8:1:2:bbbb::9"), block("2001:db8:1:2:aaaa::1"));
-        assert_ne!(block("2001:db8:1:3::1"), block("2001:db8:1:2::1"));
-        assert_eq!(block("::ffff:198.51.100.7"), "198.51.100.7");
     }
 }

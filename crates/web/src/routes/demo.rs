@@ -62,7 +62,7 @@ async fn index(State(app): State<AppState>) -> Response {
         .and_then(|f| std::fs::read_to_string(app.config.dir.join(f)).ok())
         .map(|text| demo_accounts(&text))
         .unwrap_or_default();
-    demo::index(&clients, &accounts)
+    demo::index(&clients, &accounts, app.outbox.is_some())
 }
 
 /// `(login, password, name)` rows of the demo CSV (it has no quoted commas).

@@ -7,6 +7,7 @@ mod health;
 pub(crate) mod introspect;
 pub(crate) mod login;
 mod logout;
+mod outbox;
 mod redirect;
 mod revoke;
 mod token;
@@ -52,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready));
     if demo {
         app = app.merge(demo::routes());
+    }
+    if state.config.settings.profile == Profile::Development && state.outbox.is_some() {
+        app = app.merge(outbox::routes());
     }
     app.fallback(not_found)
         .layer(axum::middleware::from_fn(move |req, next| {

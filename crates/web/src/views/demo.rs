@@ -23,7 +23,11 @@ fn page(title: &str, body: Markup) -> Response {
 }
 
 /// The client list and the demo accounts.
-pub fn index(clients: &[(String, String)], accounts: &[(String, String, String)]) -> Response {
+pub fn index(
+    clients: &[(String, String)],
+    accounts: &[(String, String, String)],
+    outbox: bool,
+) -> Response {
     let l = "sv";
     page(
         t(l, "demo.title"),
@@ -37,6 +41,9 @@ pub fn index(clients: &[(String, String)], accounts: &[(String, String, String)]
                 @for (id, name) in clients {
                     li { a href=(format!("/demo/start?client={id}")) { (t(l, "demo.sign_in")) " – " (name) } " (" code { (id) } ")" }
                 }
+            }
+            @if outbox {
+                p { a href="/dev/outbox" { (t(l, "demo.outbox")) } }
             }
             @if !accounts.is_empty() {
                 h2 { (t(l, "demo.accounts")) }

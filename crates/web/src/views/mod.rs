@@ -5,3 +5,4 @@ pub mod error_page;
 pub mod layout;
 pub mod login;
 pub mod logout;
+pub mod outbox;

@@ -1,0 +1,496 @@
+//! The translation catalogue: every string a user can see, in Swedish (default) and
+//! English: the pages (the `web` crate) and the messages sent by SMS and e-mail
+//! ([`crate::notify`]) read the same tables, so a choice of language carries from the
+//! login page to the code it sends. Both tables must have exactly the same keys; a test
+//! holds that. Message texts hold placeholders (`{client}`, `{code}`) that
+//! [`fill`] replaces.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Swedish.
+const SV: &[(&str, &str)] = &[
+    ("lang.name", "Svenska"),
+    ("lang.other", "English"),
+    ("login.title", "Logga in"),
+    ("login.to", "Logga in till"),
+    ("login.choose_method", "Välj inloggningssätt"),
+    ("login.cancel", "Avbryt inloggningen"),
+    ("method.password", "Lösenord"),
+    ("method.customer_number", "Kundnummer"),
+    ("field.username", "Användarnamn"),
+    ("field.customer_number", "Kundnummer"),
+    ("field.password", "Lösenord"),
+    ("button.login", "Logga in"),
+    (
+        "login.password.invalid_username",
+        "Fel användarnamn eller lösenord.",
+    ),
+    (
+        "login.password.invalid_customer_number",
+        "Fel kundnummer eller lösenord.",
+    ),
+    (
+        "login.customer_number.hint",
+        "Kundnumret finns på din senaste faktura.",
+    ),
+    ("error.fields_required", "Fyll i alla fält."),
+    (
+        "login.too_many_attempts",
+        "Inloggningen är tillfälligt spärrad efter för många felaktiga försök. Försök igen om en stund. Behöver du komma in nu, kontakta supporten.",
+    ),
+    ("error.title", "Något gick fel"),
+    ("page.error_prefix", "Fel"),
+    (
+        "error.unavailable",
+        "Tjänsten är tillfälligt otillgänglig. Försök igen om en stund.",
+    ),
+    (
+        "error.internal",
+        "Ett oväntat fel inträffade. Försök igen om en stund.",
+    ),
+    ("error.not_found", "Sidan finns inte."),
+    (
+        "error.back_to_service",
+        "Gå tillbaka till tjänsten du kom från och börja om.",
+    ),
+    (
+        "error.missing_client_id",
+        "Inloggningsförfrågan saknar uppgift om vilken tjänst den kommer från.",
+    ),
+    (
+        "error.unknown_client",
+        "Tjänsten du kom från är inte registrerad här.",
+    ),
+    (
+        "error.missing_redirect_uri",
+        "Inloggningsförfrågan saknar adressen du ska skickas tillbaka till.",
+    ),
+    (
+        "error.bad_redirect_uri",
+        "Adressen du skulle skickas tillbaka till är inte registrerad för tjänsten. Av säkerhetsskäl skickas du inte dit.",
+    ),
+    (
+        "error.duplicate_parameter",
+        "Inloggningsförfrågan innehåller samma uppgift flera gånger.",
+    ),
+    (
+        "error.login_expired",
+        "Inloggningen tog för lång tid eller är redan avslutad.",
+    ),
+    (
+        "error.wrong_browser",
+        "Inloggningen påbörjades i en annan webbläsare eller med cookies avstängda. Aktivera cookies och börja om från tjänsten.",
+    ),
+    (
+        "error.csrf",
+        "Formuläret kunde inte kontrolleras. Ladda om sidan och försök igen.",
+    ),
+    (
+        "error.bad_form",
+        "Formuläret var ofullständigt. Försök igen.",
+    ),
+    ("logout.title", "Logga ut"),
+    (
+        "logout.question",
+        "Vill du logga ut från alla tjänster du är inloggad på i den här webbläsaren?",
+    ),
+    ("logout.button", "Logga ut"),
+    ("logout.done_title", "Du är utloggad"),
+    ("logout.done", "Du är nu utloggad. Du kan stänga fönstret."),
+    ("demo.title", "Demo: logga in hos en tjänst"),
+    (
+        "demo.intro",
+        "Den här sidan finns bara i utvecklingsläget. Den spelar en förlitande part (RP): välj en tjänst, logga in med ett demokonto och se ID-token och userinfo.",
+    ),
+    ("demo.sign_in", "Logga in"),
+    (
+        "demo.no_clients",
+        "Ingen klient har den här serverns /demo/callback bland sina redirect_uris. Lägg till <issuer>/demo/callback i en klientfil under config/clients/ (utfärdaren ändras när porten ändras).",
+    ),
+    ("demo.accounts", "Demokonton"),
+    ("demo.result", "Inloggad"),
+    ("demo.id_token", "ID-token (avkodad)"),
+    ("demo.userinfo", "Userinfo"),
+    ("demo.again", "Tillbaka till demosidan"),
+    ("demo.error", "Inloggningen gav ett fel"),
+    ("outbox.title", "Utkorg (utvecklingsläge)"),
+    (
+        "outbox.intro",
+        "Här hamnar SMS och e-post som Portvakt skulle ha skickat: engångskoder, återställningskoder och länkar. Sidan finns bara i utvecklingsläget och ingenting lämnar datorn. Nyaste meddelandet står först.",
+    ),
+    ("outbox.reload", "Visa nya meddelanden"),
+    ("outbox.empty", "Inga meddelanden ännu."),
+    ("outbox.sms_to", "SMS till"),
+    ("outbox.email_to", "E-post till"),
+    ("outbox.sent_ago", "Skickat för {seconds} s sedan"),
+    ("outbox.from", "avsändare"),
+    ("outbox.subject", "Ämne:"),
+    (
+        "outbox.segments",
+        "{length} tecken i {encoding}, {segments} SMS-del(ar)",
+    ),
+    (
+        "demo.outbox",
+        "Utkorgen: SMS och e-post som Portvakt har skickat",
+    ),
+    // Messages sent by SMS and e-mail (crate::notify::render). An SMS should fit one
+    // segment, 160 GSM-7 characters, with a client name of 24 characters; a test holds it.
+    (
+        "message.login_code.sms",
+        "Din engångskod till {client} är {code}. Den gäller i {minutes} minuter.",
+    ),
+    (
+        "message.reset_code.sms",
+        "Din återställningskod till {client} är {code}. Den gäller i {minutes} minuter. Har du inte bett om den, kontakta supporten.",
+    ),
+    (
+        "message.test.sms",
+        "Testmeddelande från {client}: SMS från inloggningstjänsten når det här numret.",
+    ),
+    ("message.greeting", "Hej!"),
+    (
+        "message.signoff",
+        "Det här meddelandet skickades automatiskt av inloggningstjänsten för {client}. Det går inte att svara på det.",
+    ),
+    (
+        "message.confirm_address.subject",
+        "Bekräfta din e-postadress till {client}",
+    ),
+    (
+        "message.confirm_address.intro",
+        "Du har registrerat den här e-postadressen hos {client}. Bekräfta att den är din genom att öppna länken nedan. Länken gäller i {hours} timmar och kan användas en gång.",
+    ),
+    (
+        "message.confirm_address.outro",
+        "Har du inte registrerat dig kan du bortse från det här meddelandet. Ingen adress sparas utan att den bekräftas.",
+    ),
+    (
+        "message.create_password.subject",
+        "Skapa lösenord till {client}",
+    ),
+    (
+        "message.create_password.intro",
+        "Du har bett om att få skapa ett lösenord till {client}. Öppna länken nedan och välj ditt lösenord. Länken gäller i {hours} timmar och kan användas en gång.",
+    ),
+    (
+        "message.create_password.outro",
+        "Har du inte bett om detta kan du bortse från meddelandet: ditt konto är oförändrat.",
+    ),
+    ("message.test.subject", "Testmeddelande från {client}"),
+    (
+        "message.test.intro",
+        "Det här är ett testmeddelande. E-post från inloggningstjänsten når den här adressen.",
+    ),
+    (
+        "message.test.outro",
+        "Meddelandet skickades med kommandot portvakt notify test.",
+    ),
+];
+
+/// English.
+const EN: &[(&str, &str)] = &[
+    ("lang.name", "English"),
+    ("lang.other", "Svenska"),
+    ("login.title", "Sign in"),
+    ("login.to", "Sign in to"),
+    ("login.choose_method", "Choose how to sign in"),
+    ("login.cancel", "Cancel sign-in"),
+    ("method.password", "Password"),
+    ("method.customer_number", "Customer number"),
+    ("field.username", "Username"),
+    ("field.customer_number", "Customer number"),
+    ("field.password", "Password"),
+    ("button.login", "Sign in"),
+    (
+        "login.password.invalid_username",
+        "Wrong username or password.",
+    ),
+    (
+        "login.password.invalid_customer_number",
+        "Wrong customer number or password.",
+    ),
+    (
+        "login.customer_number.hint",
+        "Your customer number is on your latest invoice.",
+    ),
+    ("error.fields_required", "Please fill in every field."),
+    (
+        "login.too_many_attempts",
+        "Signing in is blocked for a while after too many wrong attempts. Try again later, or contact support if you need to get in now.",
+    ),
+    ("error.title", "Something went wrong"),
+    ("page.error_prefix", "Error"),
+    (
+        "error.unavailable",
+        "The service is temporarily unavailable. Please try again in a moment.",
+    ),
+    (
+        "error.internal",
+        "An unexpected error occurred. Please try again in a moment.",
+    ),
+    ("error.not_found", "There is no such page."),
+    (
+        "error.back_to_service",
+        "Go back to the service you came from and start again.",
+    ),
+    (
+        "error.missing_client_id",
+        "The sign-in request does not say which service it comes from.",
+    ),
+    (
+        "error.unknown_client",
+        "The service you came from is not registered here.",
+    ),
+    (
+        "error.missing_redirect_uri",
+        "The sign-in request does not say where to send you back.",
+    ),
+    (
+        "error.bad_redirect_uri",
+        "The address you were to be sent back to is not registered for the service. For your safety you are not sent there.",
+    ),
+    (
+        "error.duplicate_parameter",
+        "The sign-in request contains the same item more than once.",
+    ),
+    (
+        "error.login_expired",
+        "The sign-in took too long or has already finished.",
+    ),
+    (
+        "error.wrong_browser",
+        "The sign-in was started in another browser or with cookies turned off. Turn cookies on and start again from the service.",
+    ),
+    (
+        "error.csrf",
+        "The form could not be verified. Reload the page and try again.",
+    ),
+    (
+        "error.bad_form",
+        "The form was incomplete. Please try again.",
+    ),
+    ("logout.title", "Sign out"),
+    (
+        "logout.question",
+        "Do you want to sign out of every service you are signed in to in this browser?",
+    ),
+    ("logout.button", "Sign out"),
+    ("logout.done_title", "You are signed out"),
+    (
+        "logout.done",
+        "You are now signed out. You can close this window.",
+    ),
+    ("demo.title", "Demo: sign in to a service"),
+    (
+        "demo.intro",
+        "This page exists only in the development profile. It plays a relying party (RP): pick a service, sign in with a demo account, and see the ID token and userinfo.",
+    ),
+    ("demo.sign_in", "Sign in"),
+    (
+        "demo.no_clients",
+        "No client lists this server's /demo/callback among its redirect_uris. Add <issuer>/demo/callback to a client file under config/clients/ (the issuer changes when the port does).",
+    ),
+    ("demo.accounts", "Demo accounts"),
+    ("demo.result", "Signed in"),
+    ("demo.id_token", "ID token (decoded)"),
+    ("demo.userinfo", "Userinfo"),
+    ("demo.again", "Back to the demo page"),
+    ("demo.error", "The sign-in returned an error"),
+    ("outbox.title", "Outbox (development)"),
+    (
+        "outbox.intro",
+        "SMS and e-mail that Portvakt would have sent arrive here: one-time codes, reset codes and links. This page exists only in the development profile, and nothing leaves this machine. The newest message is first.",
+    ),
+    ("outbox.reload", "Show new messages"),
+    ("outbox.empty", "No messages yet."),
+    ("outbox.sms_to", "SMS to"),
+    ("outbox.email_to", "E-mail to"),
+    ("outbox.sent_ago", "Sent {seconds} s ago"),
+    ("outbox.from", "sender"),
+    ("outbox.subject", "Subject:"),
+    (
+        "outbox.segments",
+        "{length} characters in {encoding}, {segments} SMS part(s)",
+    ),
+    (
+        "demo.outbox",
+        "The outbox: SMS and e-mail Portvakt has sent",
+    ),
+    (
+        "message.login_code.sms",
+        "Your one-time code for {client} is {code}. It is valid for {minutes} minutes.",
+    ),
+    (
+        "message.reset_code.sms",
+        "Your reset code for {client} is {code}. It is valid for {minutes} minutes. If you did not ask for it, contact support.",
+    ),
+    (
+        "message.test.sms",
+        "Test message from {client}: SMS from the identity provider reaches this number.",
+    ),
+    ("message.greeting", "Hello,"),
+    (
+        "message.signoff",
+        "This message was sent automatically by the sign-in service of {client}. Replies are not read.",
+    ),
+    (
+        "message.confirm_address.subject",
+        "Confirm your e-mail address for {client}",
+    ),
+    (
+        "message.confirm_address.intro",
+        "You registered this e-mail address with {client}. Confirm that it is yours by opening the link below. The link is valid for {hours} hours and works once.",
+    ),
+    (
+        "message.confirm_address.outro",
+        "If you did not register, you can ignore this message. No address is kept unless it is confirmed.",
+    ),
+    (
+        "message.create_password.subject",
+        "Create a password for {client}",
+    ),
+    (
+        "message.create_password.intro",
+        "You asked to create a password for {client}. Open the link below and choose your password. The link is valid for {hours} hours and works once.",
+    ),
+    (
+        "message.create_password.outro",
+        "If you did not ask for this, you can ignore this message: your account is unchanged.",
+    ),
+    ("message.test.subject", "Test message from {client}"),
+    (
+        "message.test.intro",
+        "This is a test message. E-mail from the identity provider reaches this address.",
+    ),
+    (
+        "message.test.outro",
+        "It was sent with the command portvakt notify test.",
+    ),
+];
+
+/// One language's table.
+type Table = HashMap<&'static str, &'static str>;
+
+fn tables() -> &'static (Table, Table) {
+    static T: OnceLock<(Table, Table)> = OnceLock::new();
+    T.get_or_init(|| (SV.iter().copied().collect(), EN.iter().copied().collect()))
+}
+
+/// The text for `key` in `lang` (`sv` or `en`). An unknown key returns the key itself,
+/// which the catalogue test makes sure never ships.
+pub fn t(lang: &str, key: &'static str) -> &'static str {
+    let (sv, en) = tables();
+    let table = if lang == "en" { en } else { sv };
+    table.get(key).copied().unwrap_or(key)
+}
+
+/// Every key, for tests.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    SV.iter().map(|(k, _)| *k)
+}
+
+/// A supported language. Pages and messages are written in one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Swedish, the default.
+    #[default]
+    Sv,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language of a BCP 47 tag as the pages use it: `en` (or `en-GB`, …) is
+    /// English, anything else Swedish.
+    pub fn from_tag(tag: &str) -> Self {
+        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Sv
+        }
+    }
+
+    /// The tag: `sv` or `en` (for `lang=""` and `Content-Language`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// `template` with each `{name}` replaced by its value from `values`, in one pass (a
+/// value that itself holds `{code}` is not expanded again). A placeholder without a
+/// value is left as it is, which the message tests catch.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The other supported language, for the language switch.
+pub fn other(lang: &str) -> &'static str {
+    if lang == "en" { "sv" } else { "en" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn both_languages_have_every_key_once() {
+        let sv: BTreeSet<&str> = SV.iter().map(|(k, _)| *k).collect();
+        let en: BTreeSet<&str> = EN.iter().map(|(k, _)| *k).collect();
+        assert_eq!(sv.len(), SV.len(), "duplicate key in SV");
+        assert_eq!(en.len(), EN.len(), "duplicate key in EN");
+        assert_eq!(sv, en, "keys differ between sv and en");
+        for (k, v) in SV.iter().chain(EN.iter()) {
+            assert!(!v.trim().is_empty(), "{k} is empty");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_once() {
+        assert_eq!(
+            fill(
+                "kod {code} till {client}",
+                &[("code", "12"), ("client", "{code}")]
+            ),
+            "kod 12 till {code}"
+        );
+        assert_eq!(fill("{missing} {", &[]), "{missing} {");
+    }
+
+    #[test]
+    fn languages_from_tags() {
+        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
+        assert_eq!(Lang::from_tag("sv"), Lang::Sv);
+        assert_eq!(Lang::from_tag("fi"), Lang::Sv);
+    }
+}
