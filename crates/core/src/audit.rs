@@ -134,3 +134,22 @@ impl AuditEvent {
         self
     }
 }
+
+/// The audit trail as the services use it: recording never fails the user's flow (the
+/// trail is best effort, the protocol outcome is not); a failure is logged once.
+#[derive(Clone)]
+pub struct AuditTrail(std::sync::Arc<dyn crate::ports::AuditLog>);
+
+impl AuditTrail {
+    /// Records to `log`.
+    pub fn new(log: std::sync::Arc<dyn crate::ports::AuditLog>) -> Self {
+        AuditTrail(log)
+    }
+
+    /// Records `event`.
+    pub async fn record(&self, event: AuditEvent) {
+        if let Err(e) = self.0.record(&event).await {
+            tracing::error!(error = %e, kind = event.kind.as_str(), "could not record audit event");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 pub mod accounts_csv;
 pub mod gateways;
 pub mod listener;
+pub mod methods;
 
 use anyhow::Context;
 use portvakt_core::config::{Config, Profile};
@@ -15,7 +16,6 @@ use portvakt_store::{MemoryStore, RedisStore, SqlStore};
 use portvakt_web::AppState;
 use portvakt_web::hashing::PasswordHasher;
 use portvakt_web::keys::KeyCache;
-use portvakt_web::login::MethodRegistry;
 use portvakt_web::state::Readiness;
 use std::sync::Arc;
 use std::time::Duration;
@@ -139,9 +139,18 @@ pub async fn build_state(config: Arc<Config>, backends: &Backends) -> anyhow::Re
         config.settings.notify.limits.limits(),
     );
     Ok(AppState {
+        clock: Arc::new(portvakt_core::time::SystemClock),
         messenger,
         outbox: gateways.outbox,
-        methods: Arc::new(MethodRegistry::from_config(&config)),
+        methods: Arc::new(methods::registry(
+            &config,
+            &methods::Services {
+                accounts: Arc::new(backends.sql.clone()),
+                hasher: hasher.clone(),
+                ephemeral: Ephemeral::new(backends.ephemeral.clone()),
+                audit: Arc::new(backends.sql.clone()),
+            },
+        )),
         accounts: Arc::new(backends.sql.clone()),
         grants: Arc::new(backends.sql.clone()),
         audit: Arc::new(backends.sql.clone()),

@@ -81,7 +81,7 @@ pub async fn current(
         Some(c) => app.config.session_timeouts(c),
         None => deployment_timeouts(app),
     };
-    if !session.is_alive(UnixTime::now(), timeouts) {
+    if !session.is_alive(app.clock.now(), timeouts) {
         return Ok(None);
     }
     Ok(Some(Current {
@@ -109,7 +109,7 @@ fn ttl(app: &AppState, session: &Session, now: UnixTime) -> Duration {
 
 /// Stores a session under a new key, with its `sid` index.
 async fn write(app: &AppState, key: &str, session: &Session) -> Result<(), AppError> {
-    let ttl = ttl(app, session, UnixTime::now());
+    let ttl = ttl(app, session, app.clock.now());
     app.ephemeral
         .put_json(&record_key(key), session, ttl)
         .await?;
@@ -128,8 +128,8 @@ pub async fn used_by(
     client: &ClientId,
 ) -> Result<bool, AppError> {
     current.session.add_client(client);
-    current.session.last_seen = UnixTime::now();
-    let ttl = ttl(app, &current.session, UnixTime::now());
+    current.session.last_seen = app.clock.now();
+    let ttl = ttl(app, &current.session, app.clock.now());
     if !app
         .ephemeral
         .replace_json(&record_key(&current.key), &current.session, ttl)
@@ -158,7 +158,7 @@ pub async fn establish(
     auth: SessionAuth,
     client: &ClientId,
 ) -> Result<(String, Session), AppError> {
-    let now = UnixTime::now();
+    let now = app.clock.now();
     let previous: Option<Session> = match prior {
         Some(p) => app
             .ephemeral
@@ -241,7 +241,7 @@ pub async fn ended(app: &AppState, session: &Session) {
     }
     if let Err(e) = app
         .grants
-        .revoke_session_grants(&session.sid, UnixTime::now())
+        .revoke_session_grants(&session.sid, app.clock.now())
         .await
     {
         tracing::error!(error = %e, "could not revoke the grants of an ended session");

@@ -31,6 +31,8 @@ pub struct AppState {
     pub readiness: Arc<dyn Readiness>,
     /// Outgoing HTTP (back-channel logout): short timeouts, no redirects.
     pub http: reqwest::Client,
+    /// Where time comes from (the system clock; a manual clock in tests).
+    pub clock: std::sync::Arc<dyn portvakt_core::time::Clock>,
     /// Sends SMS and e-mail for the login methods (send limits, audit).
     pub messenger: portvakt_core::notify::Messenger,
     /// The development outbox, when a gateway is the outbox (`/dev/outbox`).

@@ -10,7 +10,6 @@ use portvakt_core::authorize::AuthorizationRequest;
 use portvakt_core::grant::AuthorizationCode;
 use portvakt_core::ids::GrantId;
 use portvakt_core::session::{Session, SessionAuth};
-use portvakt_core::time::UnixTime;
 use std::time::Duration;
 
 /// Where the browser goes next.
@@ -36,20 +35,20 @@ pub async fn apply(
     app: &AppState,
     tx: &mut LoginTransaction,
     offered: &OfferedMethod,
-    outcome: Outcome,
+    outcome: Outcome<serde_json::Value>,
     prior: Option<Current>,
 ) -> Result<Next, AppError> {
     match outcome {
-        Outcome::Continue(state) => {
-            tx.method_state = state;
+        Outcome::Continue(step) => {
+            tx.method_state = step;
             Ok(if tx.save(app).await? {
                 Next::Page
             } else {
                 Next::Ended
             })
         }
-        Outcome::Failed { state, message } => {
-            tx.method_state = state;
+        Outcome::Failed { step, message } => {
+            tx.method_state = step;
             tx.flash = Some(message.to_owned());
             Ok(if tx.save(app).await? {
                 Next::Page
@@ -67,7 +66,7 @@ pub async fn apply(
                 method: offered.method.clone(),
                 acr: offered.acr.clone(),
                 amr: user.amr,
-                auth_time: UnixTime::now(),
+                auth_time: app.clock.now(),
                 password_generation: user.password_generation,
             };
             let account_id = user.account_id;

@@ -1,26 +1,52 @@
 //! Identifier + password. The identifier is a username (municipality staff) or a
 //! customer number (Mina sidor's "Kundnummer" tab), as configured.
 
-use super::throttle::{Subject, Throttle};
-use super::{Authenticated, Field, FieldKind, Form, LoginContext, LoginMethod, Outcome, StepView};
+use super::throttle::{LoginThrottle, Subject};
+use super::{Authenticated, Field, FieldKind, Form, LoginContext, Method, Outcome, StepView};
 use crate::error::AppError;
-use crate::hashing::PasswordCheck;
+use crate::hashing::{PasswordCheck, PasswordHasher};
 use async_trait::async_trait;
 use portvakt_core::account::Account;
 use portvakt_core::acr::Amr;
-use portvakt_core::audit::{AuditEvent, AuditKind};
+use portvakt_core::audit::{AuditEvent, AuditKind, AuditTrail};
 use portvakt_core::config::PasswordIdentifier;
-use serde_json::{Value, json};
+use portvakt_core::ports::AccountRepo;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
-/// The password method.
+/// The password method's one step: the form, with the identifier as typed last time
+/// (never the password).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PasswordStep {
+    /// The identifier to show again.
+    pub identifier: String,
+}
+
+/// The password method and the services it uses.
 pub struct PasswordMethod {
     identifier: PasswordIdentifier,
+    accounts: Arc<dyn AccountRepo>,
+    hasher: PasswordHasher,
+    throttle: LoginThrottle,
+    audit: AuditTrail,
 }
 
 impl PasswordMethod {
     /// A password method looking accounts up by `identifier`.
-    pub fn new(identifier: PasswordIdentifier) -> Self {
-        PasswordMethod { identifier }
+    pub fn new(
+        identifier: PasswordIdentifier,
+        accounts: Arc<dyn AccountRepo>,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        audit: AuditTrail,
+    ) -> Self {
+        PasswordMethod {
+            identifier,
+            accounts,
+            hasher,
+            throttle,
+            audit,
+        }
     }
 
     fn invalid_message(&self) -> &'static str {
@@ -29,26 +55,11 @@ impl PasswordMethod {
             PasswordIdentifier::CustomerNumber => "login.password.invalid_customer_number",
         }
     }
-}
 
-fn remembered(state: &Value) -> String {
-    state
-        .get("identifier")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned()
-}
-
-impl PasswordMethod {
     /// The account `identifier` (normalised) names. Usernames stored by releases before
     /// normalisation (S33) are found by a second lookup of their old form.
-    async fn find(
-        &self,
-        ctx: &LoginContext<'_>,
-        typed: &str,
-        identifier: &str,
-    ) -> Result<Option<Account>, AppError> {
-        let accounts = &ctx.app.accounts;
+    async fn find(&self, typed: &str, identifier: &str) -> Result<Option<Account>, AppError> {
+        let accounts = &self.accounts;
         Ok(match self.identifier {
             PasswordIdentifier::Username => match accounts.find_by_username(identifier).await? {
                 Some(a) => Some(a),
@@ -66,10 +77,19 @@ impl PasswordMethod {
             }
         })
     }
+
+    fn event(&self, kind: AuditKind, cx: &LoginContext<'_>) -> AuditEvent {
+        AuditEvent::now(kind)
+            .client(&cx.client.client_id)
+            .detail(cx.method_id)
+            .ip(cx.client_ip)
+    }
 }
 
 #[async_trait]
-impl LoginMethod for PasswordMethod {
+impl Method for PasswordMethod {
+    type Step = PasswordStep;
+
     fn label(&self) -> &'static str {
         match self.identifier {
             PasswordIdentifier::Username => "method.password",
@@ -77,100 +97,95 @@ impl LoginMethod for PasswordMethod {
         }
     }
 
-    fn start(&self, login_hint: Option<&str>) -> Value {
-        json!({ "identifier": login_hint.unwrap_or("") })
+    fn start(&self, login_hint: Option<&str>) -> PasswordStep {
+        PasswordStep {
+            identifier: login_hint.unwrap_or("").to_owned(),
+        }
     }
 
-    fn view(&self, state: &Value) -> StepView {
-        let (label, autocomplete, kind, note) = match self.identifier {
-            PasswordIdentifier::Username => ("field.username", "username", FieldKind::Text, None),
+    fn view(&self, step: &PasswordStep) -> StepView {
+        let (label, kind, note) = match self.identifier {
+            PasswordIdentifier::Username => ("field.username", FieldKind::Text, None),
             PasswordIdentifier::CustomerNumber => (
                 "field.customer_number",
-                "username",
                 FieldKind::Numeric,
                 Some("login.customer_number.hint"),
             ),
         };
         StepView {
-            fields: vec![
-                Field {
-                    name: "username",
-                    label,
-                    kind,
-                    autocomplete,
-                    value: remembered(state),
-                },
-                Field {
-                    name: "password",
-                    label: "field.password",
-                    kind: FieldKind::Password,
-                    autocomplete: "current-password",
-                    value: String::new(),
-                },
-            ],
-            submit: "button.login",
             note,
-            ..StepView::default()
+            ..StepView::form(
+                vec![
+                    Field {
+                        name: "username",
+                        label,
+                        kind,
+                        autocomplete: "username",
+                        value: step.identifier.clone(),
+                    },
+                    Field {
+                        name: "password",
+                        label: "field.password",
+                        kind: FieldKind::Password,
+                        autocomplete: "current-password",
+                        value: String::new(),
+                    },
+                ],
+                "button.login",
+            )
         }
     }
 
     async fn submit(
         &self,
-        ctx: &LoginContext<'_>,
-        _state: Value,
+        cx: &LoginContext<'_>,
+        _step: PasswordStep,
         form: &Form,
-    ) -> Result<Outcome, AppError> {
+    ) -> Result<Outcome<PasswordStep>, AppError> {
         let typed = form.get("username").map(|s| s.trim()).unwrap_or("");
         let identifier = self.identifier.normalize(typed);
         let password = form.get("password").map(String::as_str).unwrap_or("");
-        let keep = json!({ "identifier": typed });
+        let keep = PasswordStep {
+            identifier: typed.to_owned(),
+        };
         if identifier.is_empty() || password.is_empty() {
             return Ok(Outcome::Failed {
-                state: keep,
+                step: keep,
                 message: "error.fields_required",
             });
         }
-        let account = self.find(ctx, typed, &identifier).await?;
+        let account = self.find(typed, &identifier).await?;
         let subject = match &account {
             Some(a) => Subject::Account(a),
             None => Subject::Unknown(&identifier),
         };
-        let throttle = Throttle::new(ctx.app, subject, ctx.client_ip, ctx.browser_hash);
+        let throttle = self
+            .throttle
+            .attempt(subject, cx.client_ip, cx.browser_hash);
         if !throttle.admit().await? {
             // Refused before any hashing: the same for known and unknown users.
-            ctx.app
-                .audit(
-                    AuditEvent::now(AuditKind::LoginThrottled)
-                        .client(&ctx.client.client_id)
-                        .detail(ctx.method_id)
-                        .ip(ctx.client_ip),
-                )
+            self.audit
+                .record(self.event(AuditKind::LoginThrottled, cx))
                 .await;
             return Ok(Outcome::Failed {
-                state: keep,
+                step: keep,
                 message: "login.too_many_attempts",
             });
         }
         // Always hash, even for unknown users (S32): the same work, the same answer.
         let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
-        let check = ctx.app.hasher.check_password(password, hash).await?;
+        let check = self.hasher.check_password(password, hash).await?;
         let matches = check.is_right();
         if let (PasswordCheck::RightUnnormalised, Some(a), Some(old)) = (check, &account, hash) {
             // S33: stored before normalisation; from now on the normalised form.
-            let new = ctx.app.hasher.hash_password(password).await?;
-            ctx.app.accounts.rehash_password(&a.id, old, &new).await?;
+            let new = self.hasher.hash_password(password).await?;
+            self.accounts.rehash_password(&a.id, old, &new).await?;
         }
         match account {
             Some(a) if matches && !a.is_locked() => {
                 throttle.succeeded().await?;
-                ctx.app
-                    .audit(
-                        AuditEvent::now(AuditKind::LoginSucceeded)
-                            .account(&a.id)
-                            .client(&ctx.client.client_id)
-                            .detail(ctx.method_id)
-                            .ip(ctx.client_ip),
-                    )
+                self.audit
+                    .record(self.event(AuditKind::LoginSucceeded, cx).account(&a.id))
                     .await;
                 Ok(Outcome::Authenticated(Authenticated {
                     account_id: a.id,
@@ -179,16 +194,13 @@ impl LoginMethod for PasswordMethod {
                 }))
             }
             other => {
-                let mut event = AuditEvent::now(AuditKind::LoginFailed)
-                    .client(&ctx.client.client_id)
-                    .detail(ctx.method_id)
-                    .ip(ctx.client_ip);
+                let mut event = self.event(AuditKind::LoginFailed, cx);
                 if let Some(a) = &other {
                     event = event.account(&a.id);
                 }
-                ctx.app.audit(event).await;
+                self.audit.record(event).await;
                 Ok(Outcome::Failed {
-                    state: keep,
+                    step: keep,
                     message: self.invalid_message(),
                 })
             }

@@ -23,9 +23,10 @@
 //! and so does the login (S46: limits stay enforced).
 
 use crate::error::AppError;
-use crate::state::AppState;
 use portvakt_core::account::Account;
 use portvakt_core::address::address_block;
+use portvakt_core::config::LoginSettings;
+use portvakt_core::ephemeral::Ephemeral;
 use portvakt_core::random::token_hash;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -39,9 +40,33 @@ pub enum Subject<'a> {
     Unknown(&'a str),
 }
 
+/// The login throttle: counters in the ephemeral store and the `[login]` limits. A
+/// method that checks a secret holds one.
+#[derive(Clone)]
+pub struct LoginThrottle {
+    ephemeral: Ephemeral,
+    settings: LoginSettings,
+}
+
+impl LoginThrottle {
+    /// Counters in `ephemeral`, limits from `settings`.
+    pub fn new(ephemeral: Ephemeral, settings: LoginSettings) -> Self {
+        LoginThrottle {
+            ephemeral,
+            settings,
+        }
+    }
+
+    /// The counters for `subject` attempted from `ip` in the browser whose cookie
+    /// hashes to `browser_hash`.
+    pub fn attempt(&self, subject: Subject<'_>, ip: IpAddr, browser_hash: &str) -> Throttle<'_> {
+        Throttle::new(self, subject, ip, browser_hash)
+    }
+}
+
 /// The counters of one attempt.
 pub struct Throttle<'a> {
-    app: &'a AppState,
+    limits: &'a LoginThrottle,
     ip_key: String,
     subject_ip_key: String,
     subject_key: String,
@@ -53,7 +78,12 @@ pub struct Throttle<'a> {
 impl<'a> Throttle<'a> {
     /// The counters for `subject` attempted from `ip` in the browser whose cookie hashes
     /// to `browser_hash`. Keys hold hashes and account ids, never a typed identifier.
-    pub fn new(app: &'a AppState, subject: Subject<'_>, ip: IpAddr, browser_hash: &str) -> Self {
+    fn new(
+        limits: &'a LoginThrottle,
+        subject: Subject<'_>,
+        ip: IpAddr,
+        browser_hash: &str,
+    ) -> Self {
         let (subject, known_browser_key) = match subject {
             Subject::Account(a) => (
                 format!("acct:{}:{}", a.id, a.unlock_generation),
@@ -62,7 +92,7 @@ impl<'a> Throttle<'a> {
             Subject::Unknown(identifier) => (format!("ident:{}", token_hash(identifier)), None),
         };
         Throttle {
-            app,
+            limits,
             ip_key: format!("fail-ip:{}", address_block(ip)),
             subject_ip_key: format!("fail:{subject}:{}", address_block(ip)),
             gate_key: format!("gate:{subject}"),
@@ -79,8 +109,8 @@ impl<'a> Throttle<'a> {
     /// attempt gives back what it took: it was not checked, so it is not a failure, and
     /// a busy shared address recovers as soon as its logins finish.
     pub async fn admit(&self) -> Result<bool, AppError> {
-        let s = &self.app.config.settings.login;
-        let e = &self.app.ephemeral;
+        let s = &self.limits.settings;
+        let e = &self.limits.ephemeral;
         let window = Duration::from_secs(s.failure_window_secs);
         if e.bump(&self.ip_key, window).await? > s.max_failures_per_ip {
             e.give_back(&self.ip_key).await?;
@@ -120,18 +150,12 @@ impl<'a> Throttle<'a> {
     /// starts again (consecutive failures, NIST SP 800-63B §5.2.2), and the browser is
     /// remembered for the account.
     pub async fn succeeded(&self) -> Result<(), AppError> {
-        let e = &self.app.ephemeral;
+        let e = &self.limits.ephemeral;
         self.give_back(&[&self.ip_key, &self.subject_ip_key])
             .await?;
         e.reset(&self.subject_key).await?;
         if let Some(key) = &self.known_browser_key {
-            let days = self
-                .app
-                .config
-                .settings
-                .login
-                .remember_browser_days
-                .min(400);
+            let days = self.limits.settings.remember_browser_days.min(400);
             e.remember(key, Duration::from_secs(days * 24 * 3600))
                 .await?;
         }
@@ -140,14 +164,14 @@ impl<'a> Throttle<'a> {
 
     async fn give_back(&self, keys: &[&String]) -> Result<(), AppError> {
         for key in keys {
-            self.app.ephemeral.give_back(key).await?;
+            self.limits.ephemeral.give_back(key).await?;
         }
         Ok(())
     }
 
     async fn is_known_browser(&self) -> Result<bool, AppError> {
         Ok(match &self.known_browser_key {
-            Some(key) => self.app.ephemeral.is_remembered(key).await?,
+            Some(key) => self.limits.ephemeral.is_remembered(key).await?,
             None => false,
         })
     }

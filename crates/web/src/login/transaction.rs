@@ -55,6 +55,7 @@ impl LoginTransaction {
         offered: Vec<OfferedMethod>,
         method_state: Value,
         browser: &str,
+        now: UnixTime,
     ) -> Self {
         LoginTransaction {
             id: new_token(),
@@ -66,7 +67,7 @@ impl LoginTransaction {
             active: 0,
             method_state,
             flash: None,
-            created_at: UnixTime::now(),
+            created_at: now,
         }
     }
 
@@ -88,7 +89,7 @@ impl LoginTransaction {
     fn time_left(&self, app: &AppState) -> Duration {
         let ttl = Duration::from_secs(app.config.settings.login.transaction_ttl_secs);
         let deadline = self.created_at.plus(ttl);
-        UnixTime::now().until(deadline).max(Duration::from_secs(1))
+        app.clock.now().until(deadline).max(Duration::from_secs(1))
     }
 
     /// Stores a new transaction.

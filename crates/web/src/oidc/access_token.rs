@@ -5,7 +5,6 @@ use crate::error::AppError;
 use crate::state::AppState;
 use portvakt_core::grant::Grant;
 use portvakt_core::ids::GrantId;
-use portvakt_core::time::UnixTime;
 use serde_json::{Map, Value};
 
 /// A valid access token's claims.
@@ -26,7 +25,7 @@ impl ValidAccessToken {
 
 /// Checks a bearer token. `Ok(None)` when it is not (or no longer) valid.
 pub async fn validate(app: &AppState, token: &str) -> Result<Option<ValidAccessToken>, AppError> {
-    let now = UnixTime::now();
+    let now = app.clock.now();
     let Ok((claims, typ)) = app.keys.current().verify(token, now) else {
         return Ok(None);
     };

@@ -8,7 +8,6 @@ use portvakt_core::audit::{AuditEvent, AuditKind};
 use portvakt_core::config::ClientConfig;
 use portvakt_core::random::new_token;
 use portvakt_core::session::Session;
-use portvakt_core::time::UnixTime;
 use serde_json::{Map, json};
 use std::time::Duration;
 
@@ -24,7 +23,7 @@ pub fn logout_token(
     client: &ClientConfig,
     session: &Session,
 ) -> Result<String, portvakt_jose::JoseError> {
-    let now = UnixTime::now();
+    let now = app.clock.now();
     let mut c = Map::new();
     c.insert("iss".into(), json!(app.issuer()));
     c.insert("aud".into(), json!(client.client_id.as_str()));

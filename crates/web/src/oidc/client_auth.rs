@@ -12,7 +12,6 @@ use portvakt_core::audit::{AuditEvent, AuditKind};
 use portvakt_core::config::{ClientConfig, ClientCredential};
 use portvakt_core::ids::ClientId;
 use portvakt_core::oauth_error::ErrorCode;
-use portvakt_core::time::UnixTime;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -172,7 +171,7 @@ async fn check_assertion(
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(audience_ok),
         _ => false,
     };
-    let now = UnixTime::now().0;
+    let now = app.clock.now().0;
     let Some(exp) = claims.get("exp").and_then(Value::as_i64) else {
         return Ok(false);
     };

@@ -5,7 +5,6 @@
 
 use crate::state::AppState;
 use portvakt_core::ids::{AccountId, ClientId};
-use portvakt_core::time::UnixTime;
 use serde_json::Value;
 
 /// What a valid hint says.
@@ -21,7 +20,7 @@ pub struct Hint {
 
 /// Verifies a hint; `None` when it is not one of our ID tokens.
 pub fn verify(app: &AppState, token: &str) -> Option<Hint> {
-    let (claims, typ) = app.keys.current().verify(token, UnixTime::now()).ok()?;
+    let (claims, typ) = app.keys.current().verify(token, app.clock.now()).ok()?;
     // Only an ID token: not an access token (at+jwt), a logout token (logout+jwt, with
     // events), nor a signed userinfo response (no azp, no sid).
     if typ.as_deref() != Some("JWT") || claims.contains_key("events") {

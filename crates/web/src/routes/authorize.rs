@@ -18,7 +18,6 @@ use portvakt_core::ids::AccountId;
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
 use portvakt_core::random::new_token;
 use portvakt_core::session::{Reuse, reuse};
-use portvakt_core::time::UnixTime;
 
 /// `GET /authorize`.
 pub async fn get(
@@ -155,7 +154,7 @@ async fn handle(
                 &request,
                 &expected_sub,
                 &*app.config,
-                UnixTime::now(),
+                app.clock.now(),
             );
             // `used_by` fails only when another instance ended the session meanwhile.
             if let Reuse::Yes { acr, auth } = decision
@@ -186,8 +185,8 @@ async fn handle(
         Some(b) if b.len() >= 43 => (b.to_owned(), false),
         _ => (new_token(), true),
     };
-    let state = method.start(request.login_hint.as_deref());
-    let tx = LoginTransaction::new(request, offered, state, &browser);
+    let state = method.start(request.login_hint.as_deref())?;
+    let tx = LoginTransaction::new(request, offered, state, &browser, app.clock.now());
     tx.create(app).await?;
     let mut res = see_other(&format!("/login/{}", tx.id));
     if new_cookie

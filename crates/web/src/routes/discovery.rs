@@ -6,7 +6,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use portvakt_core::claims::{supported_claims, supported_scopes};
-use portvakt_core::time::UnixTime;
 use serde_json::json;
 
 /// `GET /.well-known/openid-configuration`.
@@ -64,7 +63,7 @@ pub async fn configuration(State(app): State<AppState>) -> Response {
 
 /// `GET /jwks.json`: every published public key with its `kid` (OIDC Core §10.1).
 pub async fn jwks(State(app): State<AppState>) -> Response {
-    let mut res = Json(app.keys.current().jwks(UnixTime::now())).into_response();
+    let mut res = Json(app.keys.current().jwks(app.clock.now())).into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

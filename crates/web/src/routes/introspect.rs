@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use portvakt_core::random::token_hash;
-use portvakt_core::time::UnixTime;
 use serde_json::{Value, json};
 
 /// `POST /introspect`.
@@ -74,7 +73,7 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Val
     let Some(record) = app.grants.find_refresh_token(&token_hash(token)).await? else {
         return Ok(inactive);
     };
-    let now = UnixTime::now();
+    let now = app.clock.now();
     let Some(grant) = app.grants.find_grant(&record.grant_id).await? else {
         return Ok(inactive);
     };

@@ -6,7 +6,7 @@ use super::redirect::{error_to_client, see_other};
 use crate::error::AppError;
 use crate::i18n::{self, t};
 use crate::login::complete::{self, Next};
-use crate::login::{Form, LoginContext, LoginMethod, LoginTransaction, OfferedMethod};
+use crate::login::{Form, Leave, LoginContext, LoginMethod, LoginTransaction, OfferedMethod};
 use crate::security::{browser_cookie_name, client_ip, is_same_origin_post, read_cookie};
 use crate::session;
 use crate::state::AppState;
@@ -118,17 +118,18 @@ async fn load<'a>(
 }
 
 fn context<'a>(
-    app: &'a AppState,
+    app: &AppState,
     a: &'a Active<'a>,
     headers: &HeaderMap,
     peer: SocketAddr,
 ) -> LoginContext<'a> {
     LoginContext {
-        app,
         client: a.client,
         method_id: &a.offered.method,
+        transaction_id: &a.tx.id,
         client_ip: client_ip(headers, peer.ip(), &app.config.settings.trusted_proxies),
         browser_hash: &a.tx.browser_hash,
+        lang: portvakt_core::i18n::Lang::from_tag(&a.tx.lang),
     }
 }
 
@@ -159,8 +160,13 @@ pub async fn show(
             .methods
             .get(wanted)
             .ok_or_else(|| AppError::Internal(format!("method {wanted} not registered")))?;
+        // The method left behind may have started something (an order, a code).
+        let cx = context(&app, &a, &headers, peer);
+        a.method
+            .on_leave(&cx, &a.tx.method_state, Leave::Switched)
+            .await?;
         a.tx.active = index;
-        a.tx.method_state = method.start(a.tx.request.login_hint.as_deref());
+        a.tx.method_state = method.start(a.tx.request.login_hint.as_deref())?;
         a.tx.flash = None;
         a.offered = a.tx.offered[index].clone();
         a.method = method;
@@ -168,7 +174,7 @@ pub async fn show(
     }
     // A method waiting on something outside the browser may have moved on.
     let ctx = context(&app, &a, &headers, peer);
-    let polled = a.method.poll(&ctx, a.tx.method_state.clone()).await?;
+    let polled = a.method.poll(&ctx, &a.tx.method_state).await?;
     if let Some(outcome) = polled {
         let prior = session::current(&app, &headers, None).await?;
         let offered = a.offered.clone();
@@ -182,10 +188,10 @@ pub async fn show(
     if (changed || flash.is_some()) && !a.tx.save(&app).await? {
         return Ok(expired(&a.tx.lang));
     }
-    Ok(page(&app, &a, flash.as_deref()))
+    page(&app, &a, flash.as_deref())
 }
 
-fn page(app: &AppState, a: &Active<'_>, flash: Option<&str>) -> Response {
+fn page(app: &AppState, a: &Active<'_>, flash: Option<&str>) -> Result<Response, AppError> {
     let tx = &a.tx;
     let lang = tx.lang.as_str();
     let tabs = tx
@@ -211,16 +217,16 @@ fn page(app: &AppState, a: &Active<'_>, flash: Option<&str>) -> Response {
             }
         })
         .collect();
-    render(LoginPage {
+    Ok(render(LoginPage {
         lang,
         client: a.client,
         action: format!("/login/{}", tx.id),
         csrf: &tx.csrf,
         tabs,
-        step: a.method.view(&tx.method_state),
+        step: a.method.view(&tx.method_state)?,
         error: flash,
         lang_switch: format!("/login/{}?lang={}", tx.id, i18n::other(lang)),
-    })
+    }))
 }
 
 /// `POST /login/{tx}`.
@@ -274,6 +280,10 @@ pub async fn submit(
         ));
     }
     if form.get("action").map(String::as_str) == Some("cancel") {
+        let cx = context(&app, &a, &headers, peer);
+        a.method
+            .on_leave(&cx, &a.tx.method_state, Leave::Cancelled)
+            .await?;
         a.tx.finish(&app).await?;
         let request = &a.tx.request;
         return Ok(error_to_client(
@@ -284,10 +294,7 @@ pub async fn submit(
         ));
     }
     let ctx = context(&app, &a, &headers, peer);
-    let outcome = a
-        .method
-        .submit(&ctx, a.tx.method_state.clone(), &form)
-        .await?;
+    let outcome = a.method.submit(&ctx, &a.tx.method_state, &form).await?;
     let prior = session::current(&app, &headers, None).await?;
     let offered = a.offered.clone();
     Ok(
@@ -312,7 +319,7 @@ pub async fn poll(
         Err(_) => return Ok(Json(json!({ "status": "ended" })).into_response()),
     };
     let ctx = context(&app, &a, &headers, peer);
-    let Some(outcome) = a.method.poll(&ctx, a.tx.method_state.clone()).await? else {
+    let Some(outcome) = a.method.poll(&ctx, &a.tx.method_state).await? else {
         return Ok(Json(json!({ "status": "idle" })).into_response());
     };
     let prior = session::current(&app, &headers, None).await?;

@@ -41,7 +41,7 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(),
     let form = FormPairs::parse(headers, body)?;
     let client = authenticate(app, headers, &form, &app.url("/revoke")).await?;
     let token = form.require("token", "token is required")?;
-    let now = UnixTime::now();
+    let now = app.clock.now();
     if is_jwt(token) {
         let Some(valid) = validate(app, token).await? else {
             return Ok(());

@@ -18,7 +18,6 @@ use portvakt_core::grant::{Grant, Rotation};
 use portvakt_core::oauth_error::ErrorCode;
 use portvakt_core::random::token_hash;
 use portvakt_core::scope::Scope;
-use portvakt_core::time::UnixTime;
 use std::time::Duration;
 
 /// `POST /token`.
@@ -81,7 +80,7 @@ async fn authorization_code(
         }
         Redemption::Reused(r) => {
             // A second use means the code leaked: revoke everything the first issued.
-            let now = UnixTime::now();
+            let now = app.clock.now();
             app.ephemeral.mark_grant_revoked(&r.grant_id).await?;
             app.grants.revoke_grant(&r.grant_id, now).await?;
             app.audit(
@@ -116,7 +115,7 @@ async fn authorization_code(
         // A code from before a password change is as dead as the session it came from (S14).
         .filter(|a| !a.is_locked() && !a.password_changed_since(record.password_generation))
         .ok_or(ApiError::invalid_grant("the account is not available"))?;
-    let now = UnixTime::now();
+    let now = app.clock.now();
     let grant = Grant {
         id: record.grant_id.clone(),
         client_id: client.client_id.clone(),
@@ -188,7 +187,7 @@ async fn refresh(
     if grant.client_id != client.client_id {
         return Err(invalid());
     }
-    let now = UnixTime::now();
+    let now = app.clock.now();
     if !grant.is_active(now) {
         return Err(invalid());
     }
@@ -284,7 +283,7 @@ async fn client_credentials(
         .cloned()
         .collect();
     let scope = requested.restricted_to(&allowed).to_string();
-    let now = UnixTime::now();
+    let now = app.clock.now();
     app.audit(
         AuditEvent::now(AuditKind::TokensIssued)
             .client(&client.client_id)

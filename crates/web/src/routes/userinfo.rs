@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use portvakt_core::ids::AccountId;
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
 use portvakt_core::scope::Scope;
-use portvakt_core::time::UnixTime;
 use serde_json::{Value, json};
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -93,7 +92,7 @@ async fn claims(app: &AppState, token: Option<&str>) -> Result<Response, ApiErro
     // A client registered for signed userinfo gets a JWT (OIDC Core §5.3.2).
     let mut res = match client.userinfo_alg.as_deref() {
         Some(alg) => {
-            let now = UnixTime::now();
+            let now = app.clock.now();
             claims.insert("iss".into(), json!(app.issuer()));
             claims.insert("aud".into(), json!(client.client_id.as_str()));
             claims.insert("iat".into(), json!(now.0));

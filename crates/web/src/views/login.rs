@@ -3,11 +3,12 @@
 
 use super::layout::{Frame, render as frame};
 use crate::i18n::{self, t};
-use crate::login::{FieldKind, StepView};
+use crate::login::{FieldKind, StepView, Text};
 use axum::http::StatusCode;
 use axum::response::Response;
-use maud::html;
+use maud::{PreEscaped, html};
 use portvakt_core::config::ClientConfig;
+use portvakt_core::i18n::fill;
 
 /// One tab.
 pub struct Tab {
@@ -104,8 +105,14 @@ pub fn render(page: LoginPage<'_>) -> Response {
                     }
                 }
             }
+            @if let Some(heading) = page.step.heading {
+                h2 { (t(lang, heading)) }
+            }
             @if let Some(message) = error {
                 p class="error" role="alert" id="form-error" { (message) }
+            }
+            @if let Some(info) = &page.step.info {
+                div class="info" { p { (text(lang, info)) } }
             }
             form method="post" action=(page.action) novalidate {
                 input type="hidden" name="csrf" value=(page.csrf);
@@ -130,20 +137,42 @@ pub fn render(page: LoginPage<'_>) -> Response {
                         p class="note" id="step-note" { (t(lang, note)) }
                     }
                 }
-                @if !page.step.choices.is_empty() {
+                @if let Some(group) = &page.step.choice {
                     fieldset {
-                        @for (i, choice) in page.step.choices.iter().enumerate() {
+                        legend { (t(lang, group.legend)) }
+                        @for (i, choice) in group.options.iter().enumerate() {
+                            @let id = format!("{}-{}", group.name, choice.value);
                             div class="choice" {
-                                input type="radio" id=(format!("choice-{i}")) name="choice"
+                                input type="radio" id=(id) name=(group.name)
                                     value=(choice.value) checked[i == 0] required;
-                                label for=(format!("choice-{i}")) { (t(lang, choice.label)) }
+                                label for=(id) { (t(lang, choice.label)) }
                             }
                         }
                     }
                 }
-                button type="submit" name="action" value="submit" { (t(lang, page.step.submit)) }
+                @if let Some(image) = &page.step.image {
+                    // Made by this server (a QR code), never from input.
+                    div class="qr" role="img" aria-label=(t(lang, image.alt)) { (PreEscaped(&image.svg)) }
+                }
+                @if let Some(app) = &page.step.app_link {
+                    p { a class="button" href=(app.href) { (t(lang, app.label)) } }
+                }
+                @if let Some(status) = &page.step.status {
+                    p class="status" role="status" aria-live="polite" id="step-status" { (text(lang, status)) }
+                }
+                @for (i, button) in page.step.buttons.iter().enumerate() {
+                    button type="submit" name="action" value=(button.value)
+                        class=[(i > 0).then_some("secondary")] { (t(lang, button.label)) }
+                }
                 div {
                     button type="submit" class="link" name="action" value="cancel" formnovalidate { (t(lang, "login.cancel")) }
+                }
+            }
+            @if !page.step.links.is_empty() {
+                ul class="links" {
+                    @for link in &page.step.links {
+                        li { a href=(link.href) { (t(lang, link.label)) } }
+                    }
                 }
             }
             @if let Some(help) = &page.client.help_text {
@@ -151,4 +180,10 @@ pub fn render(page: LoginPage<'_>) -> Response {
             }
         },
     )
+}
+
+/// A step's text in `lang`, its placeholders filled.
+fn text(lang: &str, text: &Text) -> String {
+    let values: Vec<(&str, &str)> = text.values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fill(t(lang, text.key), &values)
 }

@@ -1,0 +1,146 @@
+//! What a step of a login method shows: plain data that `views::login` renders. Every
+//! text is a catalogue key (with values for its placeholders), so a step is written in
+//! the page's language and a missing translation is caught by the catalogue test.
+
+/// A text from the catalogue, with values for its `{placeholders}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// Catalogue key.
+    pub key: &'static str,
+    /// `{name}` → value.
+    pub values: Vec<(&'static str, String)>,
+}
+
+impl Text {
+    /// A text without placeholders.
+    pub fn key(key: &'static str) -> Self {
+        Text {
+            key,
+            values: Vec::new(),
+        }
+    }
+
+    /// A text with one placeholder filled.
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.values.push((name, value.into()));
+        self
+    }
+}
+
+/// The kind of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// Free text.
+    Text,
+    /// Hidden while typed.
+    Password,
+    /// Digits (numeric keyboard on phones).
+    Numeric,
+}
+
+/// One input on a step's form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Form field name.
+    pub name: &'static str,
+    /// Catalogue key of the label.
+    pub label: &'static str,
+    /// Input kind.
+    pub kind: FieldKind,
+    /// The `autocomplete` attribute (WCAG 1.3.5; password managers).
+    pub autocomplete: &'static str,
+    /// Prefilled value.
+    pub value: String,
+}
+
+/// A group of radio options, rendered as a `fieldset` with a `legend` (WCAG 1.3.1),
+/// posted as `name=<value>` ("Välj metod": `channel=sms`).
+#[derive(Debug, Clone)]
+pub struct ChoiceGroup {
+    /// Form field name.
+    pub name: &'static str,
+    /// Catalogue key of the legend.
+    pub legend: &'static str,
+    /// The options; the first is checked.
+    pub options: Vec<Choice>,
+}
+
+/// One option of a [`ChoiceGroup`].
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// The posted value.
+    pub value: &'static str,
+    /// Catalogue key of its label.
+    pub label: &'static str,
+}
+
+/// A link to a secondary action ("Har du problem att logga in?", "Skapa lösenord").
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// Where it goes (a path on this server, or an app's URL).
+    pub href: String,
+    /// Catalogue key of its text.
+    pub label: &'static str,
+}
+
+/// A submit button. Every button posts `action=<value>`; the first is the default one
+/// (Enter in a field presses it).
+#[derive(Debug, Clone)]
+pub struct Button {
+    /// The posted `action`.
+    pub value: &'static str,
+    /// Catalogue key of its text.
+    pub label: &'static str,
+}
+
+/// A server-rendered image (a QR code), inline SVG markup made by this server.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// The SVG document.
+    pub svg: String,
+    /// Catalogue key of its text alternative (WCAG 1.1.1).
+    pub alt: &'static str,
+}
+
+/// What a step shows.
+#[derive(Debug, Clone, Default)]
+pub struct StepView {
+    /// A heading for the step ("Välj metod"), under the client's name.
+    pub heading: Option<&'static str>,
+    /// An information panel (a rule, a service-desk number), shown before the form.
+    pub info: Option<Text>,
+    /// The inputs.
+    pub fields: Vec<Field>,
+    /// Radio options, for steps where the user picks one (a channel, an action).
+    pub choice: Option<ChoiceGroup>,
+    /// A QR code or another image.
+    pub image: Option<Image>,
+    /// A link that opens an app on this device ("Öppna BankID på den här enheten").
+    pub app_link: Option<Link>,
+    /// A status line for a step that waits (an `aria-live` region).
+    pub status: Option<Text>,
+    /// Reload the page every this many seconds while the step waits on something
+    /// outside the browser (BankID); each reload polls the method. Works without
+    /// JavaScript.
+    pub refresh_secs: Option<u32>,
+    /// The submit buttons; none for a step that only waits.
+    pub buttons: Vec<Button>,
+    /// A note under the first field, read with it (where to find a customer number).
+    pub note: Option<&'static str>,
+    /// Links to secondary actions, under the form.
+    pub links: Vec<Link>,
+}
+
+impl StepView {
+    /// A step with one submit button, posting `action=submit`.
+    pub fn form(fields: Vec<Field>, submit: &'static str) -> Self {
+        StepView {
+            fields,
+            buttons: vec![Button {
+                value: "submit",
+                label: submit,
+            }],
+            ..StepView::default()
+        }
+    }
+}
