@@ -377,12 +377,16 @@ fn tables() -> &'static (Table, Table) {
     T.get_or_init(|| (SV.iter().copied().collect(), EN.iter().copied().collect()))
 }
 
-/// The text for `key` in `lang` (`sv` or `en`). An unknown key returns the key itself,
-/// which the catalogue test makes sure never ships.
+/// The text for `key` in `lang` (`sv` or `en`). An unknown key panics in debug builds
+/// (so every test catches it) and returns the key itself in a release; the catalogue
+/// test makes sure none ships.
 pub fn t(lang: &str, key: &'static str) -> &'static str {
     let (sv, en) = tables();
     let table = if lang == "en" { en } else { sv };
-    table.get(key).copied().unwrap_or(key)
+    let text = table.get(key).copied();
+    // In debug builds (every test) an unknown key fails loudly; a release shows the key.
+    debug_assert!(text.is_some(), "{key} is not in the catalogue");
+    text.unwrap_or(key)
 }
 
 /// Every key, for tests.

@@ -5,10 +5,11 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::http::HeaderMap;
+use portvakt_core::authorize::AuthorizationRequest;
 use portvakt_core::config::ClientConfig;
 use portvakt_core::ids::{AccountId, ClientId};
 use portvakt_core::random::{new_token, token_hash};
-use portvakt_core::session::{Session, SessionAuth};
+use portvakt_core::session::{Reuse, Session, SessionAuth, reuse};
 use portvakt_core::time::UnixTime;
 use std::time::Duration;
 
@@ -251,4 +252,49 @@ pub async fn ended(app: &AppState, session: &Session) {
             .account(&session.account_id),
     )
     .await;
+}
+
+/// Single sign-on (OIDC Core §3.1.2.3): when the browser has a session that satisfies
+/// `request` for `client` (the acr asked for, `max_age`, the expected subject), issues
+/// the authorization code without a login page and returns the redirect to the client.
+/// A session whose account is locked or removed ends (S27), and so do authentications
+/// from before a password change (S14).
+pub async fn answer_silently(
+    app: &AppState,
+    headers: &HeaderMap,
+    client: &ClientConfig,
+    request: &AuthorizationRequest,
+    expected_sub: &[&AccountId],
+) -> Result<Option<String>, AppError> {
+    let Some(mut current) = current(app, headers, Some(client)).await? else {
+        return Ok(None);
+    };
+    let account = app
+        .accounts
+        .find_account(&current.session.account_id)
+        .await?;
+    let usable = account
+        .is_some_and(|a| !a.is_locked() && current.session.drop_stale(a.password_generation));
+    if !usable {
+        if let Some(ended) = end(app, &current.key).await? {
+            self::ended(app, &ended).await;
+        }
+        return Ok(None);
+    }
+    let decision = reuse(
+        &current.session,
+        request,
+        expected_sub,
+        &*app.config,
+        app.clock.now(),
+    );
+    // `used_by` fails only when another instance ended the session meanwhile.
+    if let Reuse::Yes { acr, auth } = decision
+        && used_by(app, &mut current, &client.client_id).await?
+    {
+        let url =
+            crate::login::complete::issue_code(app, request, &current.session, &auth, &acr).await?;
+        return Ok(Some(url));
+    }
+    Ok(None)
 }

@@ -5,5 +5,6 @@ pub mod api_error;
 pub mod backchannel;
 pub mod client_auth;
 pub mod form;
+pub mod grants;
 pub mod id_token_hint;
 pub mod tokens;

@@ -3,7 +3,6 @@
 use super::redirect::{error_to_client, see_other};
 use crate::error::AppError;
 use crate::login::LoginTransaction;
-use crate::login::complete;
 use crate::oidc::id_token_hint;
 use crate::security::{browser_cookie, browser_cookie_name, read_cookie};
 use crate::session;
@@ -17,7 +16,6 @@ use portvakt_core::authorize::{self, AuthorizeError, Prompt, UntrustedRequest, p
 use portvakt_core::ids::AccountId;
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
 use portvakt_core::random::new_token;
-use portvakt_core::session::{Reuse, reuse};
 
 /// `GET /authorize`.
 pub async fn get(
@@ -134,37 +132,10 @@ async fn handle(
     let mut expected_sub: Vec<&AccountId> = hint.iter().map(|h| &h.sub).collect();
     expected_sub.extend(claimed_subs.iter());
     // Single sign-on: a live session that satisfies the request answers it silently.
-    if let Some(mut current) = session::current(app, headers, Some(client)).await? {
-        // A locked or removed account ends its session (S27), and so does a password
-        // changed since the session's latest authentication (S14); older ones from
-        // before the change no longer count.
-        let account = app
-            .accounts
-            .find_account(&current.session.account_id)
-            .await?;
-        let usable = account
-            .is_some_and(|a| !a.is_locked() && current.session.drop_stale(a.password_generation));
-        if !usable {
-            if let Some(ended) = session::end(app, &current.key).await? {
-                session::ended(app, &ended).await;
-            }
-        } else {
-            let decision = reuse(
-                &current.session,
-                &request,
-                &expected_sub,
-                &*app.config,
-                app.clock.now(),
-            );
-            // `used_by` fails only when another instance ended the session meanwhile.
-            if let Reuse::Yes { acr, auth } = decision
-                && session::used_by(app, &mut current, &client.client_id).await?
-            {
-                let url =
-                    complete::issue_code(app, &request, &current.session, &auth, &acr).await?;
-                return Ok(see_other(&url));
-            }
-        }
+    if let Some(url) =
+        session::answer_silently(app, headers, client, &request, &expected_sub).await?
+    {
+        return Ok(see_other(&url));
     }
     if request.has_prompt(Prompt::None) {
         // No session, or one that does not satisfy the request (OIDC Core §3.1.2.6).
