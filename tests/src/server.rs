@@ -70,6 +70,8 @@ pub struct Setup {
     /// instead of a fresh one: a second instance, or the same data with a changed
     /// configuration.
     pub reuse_database: Option<String>,
+    /// The server's time: a manual clock the test moves instead of sleeping.
+    pub clock: Option<Arc<portvakt_core::time::ManualClock>>,
 }
 
 impl Default for Setup {
@@ -97,6 +99,7 @@ acr_values = ["urn:test:acr:customer"]
             database_url: None,
             redis_url: None,
             reuse_database: None,
+            clock: None,
         }
     }
 }
@@ -157,8 +160,12 @@ impl TestServer {
         let config = Arc::new(config);
         let sql = SqlStore::connect(&db_url, 5).await.expect("connect");
         let cfg = config.clone();
+        let clock: Arc<dyn portvakt_core::time::Clock> = match &setup.clock {
+            Some(c) => c.clone(),
+            None => Arc::new(portvakt_core::time::SystemClock),
+        };
         let task = tokio::spawn(async move {
-            if let Err(e) = portvakt::serve(cfg, listener).await {
+            if let Err(e) = portvakt::serve_with_clock(cfg, listener, clock).await {
                 panic!("server failed: {e:#}");
             }
         });

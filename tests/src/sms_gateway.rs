@@ -14,12 +14,16 @@ use std::time::Duration;
 /// How the gateway answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// Answers a huge body (a gateway client must stop reading).
+    Huge,
     /// Takes the message.
     Accept,
     /// Answers with this status.
     Fail(u16),
     /// Answers after this long.
     Stall(Duration),
+    /// Answers 307 to itself (a redirect a gateway client must not follow).
+    Redirect,
 }
 
 /// One request as it arrived.
@@ -130,6 +134,14 @@ async fn answer(shared: &Shared, path: &str, headers: HeaderMap, body: Bytes) ->
             tokio::time::sleep(d).await;
             None
         }
+        Mode::Redirect => Some(
+            (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(axum::http::header::LOCATION, path.to_owned())],
+            )
+                .into_response(),
+        ),
+        Mode::Huge => Some("x".repeat(1024 * 1024).into_response()),
     }
 }
 

@@ -330,6 +330,13 @@ async fn sms_through_46elks() {
             Mode::Stall(Duration::from_secs(3)),
             "the gateway is unavailable: 46elks: timeout",
         ),
+        // Not followed: a redirect would carry the number, the text and the password
+        // to another URL.
+        (
+            Mode::Redirect,
+            "46elks: answered with a redirect (HTTP 307)",
+        ),
+        (Mode::Huge, "46elks: an answer larger than 64 KiB"),
     ] {
         gateway.set_mode(mode);
         let before = gateway.requests().len();

@@ -1,6 +1,7 @@
 //! Discovery, JWKS, key rotation, configuration errors and backend outages.
 
 use portvakt_core::config;
+use portvakt_core::time::{ManualClock, UnixTime};
 use portvakt_tests::browser::Browser;
 use portvakt_tests::proxy::Proxy;
 use portvakt_tests::rp::{REDIRECT, Rp};
@@ -8,6 +9,7 @@ use portvakt_tests::server::{SECRET, Setup, TestServer};
 use portvakt_tests::{Backend, on_both_backends, postgres_url, redis_url};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 async fn json(url: &str) -> (reqwest::header::HeaderMap, Value) {
@@ -127,11 +129,15 @@ fn kid_of(jwt: &str) -> String {
 /// S17 and oidcc-server-rotate-keys: a rotated key is published before it signs, and the
 /// old one stays published; a running server picks both up without a restart.
 async fn key_rotation(backend: Backend) {
+    // The keys' activation is read from the server's clock, which the test moves: no
+    // race between a sleep and a slow login on a busy machine.
+    let clock = Arc::new(ManualClock::at(UnixTime::now()));
     let mut setup = Setup::default();
     setup.main = setup.main.replace(
         "activation_delay_secs = 3600",
-        "activation_delay_secs = 3\nreload_secs = 1",
+        "activation_delay_secs = 60\nreload_secs = 1",
     );
+    setup.clock = Some(clock.clone());
     let server = TestServer::start_with(backend, setup).await;
     server.add_user("anna", "Losenord-1").await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
@@ -171,7 +177,7 @@ async fn key_rotation(backend: Backend) {
         old,
         "the new key does not sign before its activation"
     );
-    tokio::time::sleep(Duration::from_millis(3000)).await;
+    clock.advance(Duration::from_secs(61));
     assert_eq!(
         id_token_kid().await,
         new,
@@ -373,4 +379,47 @@ async fn postgres_or_redis_down_fails_closed() {
 async fn rp_flow(server: &TestServer) -> String {
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     rp.start(&[], &[]).url.to_string()
+}
+
+/// The production example in deploy/ passes check-config once its secrets exist, as an
+/// operator following deploy/README.md would have them.
+#[test]
+fn the_production_example_passes_check_config() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().expect("dir");
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir(&secrets).expect("secrets");
+    for (name, value) in [
+        (
+            "portvakt-database-url",
+            "postgres://portvakt:pw@db.internal:5432/portvakt",
+        ),
+        ("portvakt-redis-url", "redis://redis.internal:6379/0"),
+        ("portvakt-smtp-password", "smtp-password"),
+        ("portvakt-46elks-password", "elks-password"),
+    ] {
+        std::fs::write(secrets.join(name), value).expect("secret");
+    }
+    let main = std::fs::read_to_string(repo.join("deploy/portvakt.production.toml"))
+        .expect("the example")
+        .replace("/run/secrets/", &format!("{}/", secrets.display()));
+    let config = dir.path().join("portvakt.toml");
+    std::fs::write(&config, main).expect("write");
+    let clients = dir.path().join("clients");
+    std::fs::create_dir(&clients).expect("clients");
+    for entry in std::fs::read_dir(repo.join("deploy/clients")).expect("deploy/clients") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, clients.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let (ok, out) = portvakt_tests::server::run_portvakt(
+        &config,
+        &[(
+            "EXAMPLE_RP_CLIENT_SECRET",
+            "0123456789abcdef0123456789abcdef",
+        )],
+        &["check-config"],
+        None,
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("configuration OK"), "{out}");
 }

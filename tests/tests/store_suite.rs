@@ -685,6 +685,22 @@ async fn a_refused_send_gives_back_the_other_counts(backend: Backend) {
         }
     };
     assert_eq!(count("send:account:bertil").await, "2", "given back");
+    let destination = format!(
+        "send:destination:{}",
+        portvakt_core::random::token_hash("+46701234567")
+    );
+    assert_eq!(
+        String::from_utf8(
+            store
+                .get(&destination)
+                .await
+                .expect("get")
+                .unwrap_or_default()
+        )
+        .expect("utf-8"),
+        "2",
+        "the refusing counter gives back too: it counts sends, not refusals"
+    );
     assert_eq!(
         count("send:address:2001:db8:1:2::/64").await,
         "2",

@@ -2,11 +2,10 @@
 //! a form body `from`, `to`, `message` (../shared/reference/swedish-identity.md). Each
 //! message is sent with `dontlog=message`, so 46elks keeps no copy of the code.
 
-use crate::http::{failure, transport_error};
+use crate::http::{body, client, failure, printable, transport_error};
 use async_trait::async_trait;
 use portvakt_core::notify::{Receipt, SendError, Sms, SmsSender};
 use portvakt_core::secret::Secret;
-use serde::Deserialize;
 use std::time::Duration;
 
 /// `[notify.sms]` with `provider = "46elks"`.
@@ -32,21 +31,10 @@ pub struct ElksSender {
     settings: ElksSettings,
 }
 
-/// What 46elks answers to an accepted message.
-#[derive(Debug, Deserialize)]
-struct Answer {
-    id: Option<String>,
-    status: Option<String>,
-    parts: Option<u32>,
-}
-
 impl ElksSender {
     /// Builds the sender.
     pub fn new(settings: ElksSettings) -> Result<Self, SendError> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .build()
-            .map_err(|e| SendError::Config(format!("46elks: {e}")))?;
+        let client = client("46elks", settings.timeout)?;
         Ok(ElksSender {
             client,
             endpoint: format!("{}/sms", settings.api_url.trim_end_matches('/')),
@@ -79,19 +67,24 @@ impl SmsSender for ElksSender {
         if !status.is_success() {
             return Err(failure("46elks", status));
         }
-        let answer: Answer = response
-            .json()
-            .await
-            .map_err(|_| SendError::Unavailable("46elks: an answer that is not JSON".into()))?;
-        let state = answer.status.unwrap_or_default();
-        if state == "failed" {
+        // 46elks answers {"id", "status", "parts", …}; read loosely, since the message
+        // was taken whatever the answer's exact shape: a retry would send it twice.
+        let bytes = body("46elks", response).await?;
+        let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let field = |name: &str| match &answer[name] {
+            serde_json::Value::String(s) => printable(s),
+            serde_json::Value::Null => "unknown".into(),
+            other => printable(&other.to_string()),
+        };
+        if answer["status"] == "failed" {
             return Err(SendError::Refused("46elks: status failed".into()));
         }
         Ok(Receipt {
             answer: format!(
-                "46elks id {}, status {state}, {} part(s)",
-                answer.id.unwrap_or_default(),
-                answer.parts.unwrap_or(1)
+                "46elks id {}, status {}, {} part(s)",
+                field("id"),
+                field("status"),
+                field("parts")
             ),
         })
     }

@@ -23,9 +23,10 @@ pub struct SmtpSettings {
     pub ca_pem: Option<Vec<u8>>,
     /// The sender, `Name <address>` or an address.
     pub from: String,
-    /// Connecting and each SMTP command must finish within this.
+    /// Opening the TCP connection must finish within this (lettre's timeout; it does
+    /// not bound the server's replies).
     pub connect_timeout: Duration,
-    /// The whole message must be sent within this.
+    /// The whole message, from connecting to the final reply, must finish within this.
     pub send_timeout: Duration,
 }
 
@@ -75,6 +76,11 @@ impl SmtpSender {
             builder = builder.credentials(Credentials::new(user, password.expose().to_owned()));
         }
         if let Some(pem) = &settings.ca_pem {
+            if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(SendError::Config(
+                    "ca_file: no PEM certificate in it".into(),
+                ));
+            }
             let host = url.host_str().ok_or_else(bad_url)?.to_owned();
             let certificate = Certificate::from_pem(pem)
                 .map_err(|_| SendError::Config("ca_file: not a PEM certificate".into()))?;
@@ -117,6 +123,26 @@ fn percent_decode(s: &str) -> String {
         .into_owned()
 }
 
+/// The server's reply for the operator: no control characters, and any address in it
+/// masked ("queued as 12345 for a***@example.se").
+fn printable_reply(reply: &str) -> String {
+    reply
+        .split(' ')
+        .map(|word| {
+            let word: String = word.chars().filter(|c| !c.is_control()).collect();
+            if word.contains('@') {
+                portvakt_core::notify::mask_email(word.trim_matches(['<', '>', ',', ';']))
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect()
+}
+
 /// An SMTP error without anything the server or the URL said that could hold personal
 /// data or a password: its kind and status code only.
 fn kind(e: &SmtpError) -> String {
@@ -130,7 +156,7 @@ fn kind(e: &SmtpError) -> String {
     } else if e.is_tls() {
         "TLS failure"
     } else if e.is_client() {
-        "client error"
+        "the server does not offer what smtp_url asks for (STARTTLS, or authentication)"
     } else {
         "connection failure"
     };
@@ -169,12 +195,16 @@ impl EmailSender for SmtpSender {
         match tokio::time::timeout(self.send_timeout, self.transport.send(mail)).await {
             Err(_) => Err(SendError::Unavailable("timeout".into())),
             Ok(Ok(response)) => Ok(Receipt {
-                answer: format!(
+                answer: printable_reply(&format!(
                     "{} {}",
                     response.code(),
                     response.message().collect::<Vec<_>>().join(" ")
-                ),
+                )),
             }),
+            // 535: authentication credentials invalid (RFC 4954 §6).
+            Ok(Err(e)) if e.status().is_some_and(|c| c.to_string() == "535") => Err(
+                SendError::Config("the server refused the credentials (535)".into()),
+            ),
             Ok(Err(e)) if e.is_permanent() => Err(SendError::Refused(kind(&e))),
             Ok(Err(e)) => Err(SendError::Unavailable(kind(&e))),
         }

@@ -1,7 +1,7 @@
 //! SMS through any HTTP gateway: a configured request with the number and the text
 //! filled into a body template (`provider = "http"`).
 
-use crate::http::{failure, transport_error};
+use crate::http::{client, failure, transport_error};
 use async_trait::async_trait;
 use portvakt_core::i18n::fill;
 use portvakt_core::notify::{Receipt, SendError, Sms, SmsSender};
@@ -58,10 +58,7 @@ fn bad(what: &str) -> SendError {
 impl WebhookSender {
     /// Builds the sender; errors name the header or setting that cannot work.
     pub fn new(settings: WebhookSettings) -> Result<Self, SendError> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .build()
-            .map_err(|e| bad(&e.to_string()))?;
+        let client = client("the SMS gateway", settings.timeout)?;
         let method = match settings.method.as_str() {
             "POST" => reqwest::Method::POST,
             "PUT" => reqwest::Method::PUT,
@@ -87,6 +84,18 @@ impl WebhookSender {
             )
             .collect();
         for (name, value, sensitive) in secret {
+            if [
+                "host",
+                "content-type",
+                "content-length",
+                "transfer-encoding",
+            ]
+            .contains(&name.to_ascii_lowercase().as_str())
+            {
+                return Err(bad(&format!(
+                    "headers: {name} is set by Portvakt (use content_type for the body's type)"
+                )));
+            }
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| bad(&format!("headers: {name} is not a header name")))?;
             let mut value = HeaderValue::from_str(value)
@@ -94,12 +103,40 @@ impl WebhookSender {
             value.set_sensitive(sensitive);
             headers.insert(name, value);
         }
-        Ok(WebhookSender {
+        if settings
+            .success_status
+            .iter()
+            .any(|s| !(200..300).contains(s))
+        {
+            return Err(bad("success_status: only 2xx statuses can mean sent"));
+        }
+        let sender = WebhookSender {
             client,
             method,
             headers,
             settings,
-        })
+        };
+        // The body must be what it claims to be, whatever the values filled in.
+        let sample = sender.fill_body("+46701234567", "Kod \"1234\"\n", "Portvakt");
+        if sender.settings.format == BodyFormat::Json
+            && serde_json::from_str::<serde_json::Value>(&sample).is_err()
+        {
+            return Err(bad(
+                "body: not JSON once filled in (put the placeholders inside quotes: \"{message}\")",
+            ));
+        }
+        Ok(sender)
+    }
+
+    fn fill_body(&self, to: &str, message: &str, from: &str) -> String {
+        fill(
+            &self.settings.body,
+            &[
+                ("to", &self.escape(to)),
+                ("message", &self.escape(message)),
+                ("from", &self.escape(from)),
+            ],
+        )
     }
 
     fn escape(&self, value: &str) -> String {
@@ -120,14 +157,7 @@ impl SmsSender for WebhookSender {
             .from()
             .or(self.settings.from.as_deref())
             .unwrap_or_default();
-        let body = fill(
-            &self.settings.body,
-            &[
-                ("to", &self.escape(sms.to().e164())),
-                ("message", &self.escape(sms.text())),
-                ("from", &self.escape(from)),
-            ],
-        );
+        let body = self.fill_body(sms.to().e164(), sms.text(), from);
         let response = self
             .client
             .request(self.method.clone(), &self.settings.url)
@@ -150,5 +180,61 @@ impl SmsSender for WebhookSender {
         Ok(Receipt {
             answer: format!("HTTP {}", status.as_u16()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> WebhookSettings {
+        WebhookSettings {
+            url: "https://sms.example.se/send".into(),
+            method: "POST".into(),
+            headers: Vec::new(),
+            secret_headers: Vec::new(),
+            format: BodyFormat::Json,
+            body: r#"{"to": "{to}", "text": "{message}"}"#.into(),
+            from: None,
+            success_status: vec![200],
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn refused(s: WebhookSettings) -> String {
+        match WebhookSender::new(s) {
+            Err(SendError::Config(why)) => why,
+            other => panic!("should be refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn settings_that_cannot_work_are_refused() {
+        assert!(WebhookSender::new(settings()).is_ok());
+        let mut s = settings();
+        s.body = r#"{"to": {to}, "text": "{message}"}"#.into();
+        assert!(refused(s).contains("not JSON once filled in"));
+        let mut s = settings();
+        s.headers = vec![("Host".into(), "evil.example".into())];
+        assert!(refused(s).contains("Host is set by Portvakt"));
+        let mut s = settings();
+        s.success_status = vec![200, 500];
+        assert!(refused(s).contains("only 2xx"));
+    }
+
+    #[test]
+    fn values_are_escaped_for_the_body() {
+        let sender = WebhookSender::new(settings()).expect("sender");
+        let body = sender.fill_body("+46701234567", "Kod \"12\"\n{to}", "");
+        let parsed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(parsed["text"], "Kod \"12\"\n{to}");
+        let mut form = settings();
+        form.format = BodyFormat::Form;
+        form.body = "to={to}&msg={message}".into();
+        let sender = WebhookSender::new(form).expect("sender");
+        assert_eq!(
+            sender.fill_body("+46701234567", "a&b=c", ""),
+            "to=%2B46701234567&msg=a%26b%3Dc"
+        );
     }
 }

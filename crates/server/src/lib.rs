@@ -11,7 +11,7 @@ use portvakt_core::config::{Config, Profile};
 use portvakt_core::ephemeral::Ephemeral;
 use portvakt_core::notify::Messenger;
 use portvakt_core::ports::{AccountRepo, EphemeralStore, KeyRepo};
-use portvakt_core::time::UnixTime;
+use portvakt_core::time::{Clock, SystemClock, UnixTime};
 use portvakt_store::{MemoryStore, RedisStore, SqlStore};
 use portvakt_web::AppState;
 use portvakt_web::hashing::PasswordHasher;
@@ -122,7 +122,11 @@ pub async fn prepare_database(config: &Config, sql: &SqlStore) -> anyhow::Result
 }
 
 /// Builds the application state.
-pub async fn build_state(config: Arc<Config>, backends: &Backends) -> anyhow::Result<AppState> {
+pub async fn build_state(
+    config: Arc<Config>,
+    backends: &Backends,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
     prepare_database(&config, &backends.sql).await?;
     let hasher = PasswordHasher::new(&config.settings.login)?;
     if config.settings.profile == Profile::Development {
@@ -139,7 +143,7 @@ pub async fn build_state(config: Arc<Config>, backends: &Backends) -> anyhow::Re
         config.settings.notify.limits.limits(),
     );
     Ok(AppState {
-        clock: Arc::new(portvakt_core::time::SystemClock),
+        clock,
         messenger,
         outbox: gateways.outbox,
         methods: Arc::new(methods::registry(
@@ -211,9 +215,18 @@ pub async fn rotate_keys(
 
 /// Serves until the process is stopped.
 pub async fn serve(config: Arc<Config>, listener: TcpListener) -> anyhow::Result<()> {
+    serve_with_clock(config, listener, Arc::new(SystemClock)).await
+}
+
+/// Serves with `clock` as the time (tests move a manual clock instead of sleeping).
+pub async fn serve_with_clock(
+    config: Arc<Config>,
+    listener: TcpListener,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
     let backends = Backends::connect(&config).await?;
     let http = config.settings.http.clone();
-    let state = build_state(config, &backends).await?;
+    let state = build_state(config, &backends, clock).await?;
     let app = portvakt_web::router(state);
     listener::serve(listener, app, &http, shutdown_signal()).await;
     Ok(())

@@ -295,6 +295,9 @@ async fn main() -> anyhow::Result<()> {
         Command::CheckConfig => {
             // The gateways' settings as their clients read them (a URL lettre cannot use).
             portvakt::gateways::gateways(&config, Arc::new(portvakt_store::MemoryStore::new()))?;
+            for warning in long_sms_warnings(&config) {
+                println!("{warning}");
+            }
             println!(
                 "configuration OK: {} client(s), {} login method(s), acr values {}",
                 config.clients.len(),
@@ -361,7 +364,11 @@ async fn notify(config: &Config, command: NotifyCommand) -> anyhow::Result<()> {
         lang,
         client,
     } = command;
-    let lang = Lang::from_tag(&lang);
+    let lang = match lang.as_str() {
+        "sv" => Lang::Sv,
+        "en" => Lang::En,
+        other => bail!("--lang {other}: messages are written in sv or en"),
+    };
     let brand = match &client {
         None => Brand::portvakt(),
         Some(id) => config
@@ -401,6 +408,7 @@ async fn notify(config: &Config, command: NotifyCommand) -> anyhow::Result<()> {
         );
         if outbox {
             println!("\nSubject: {}\n\n{}", message.subject(), message.text());
+            println!("{}", outbox_note(config));
         }
     }
     if let Some(typed) = sms {
@@ -413,16 +421,78 @@ async fn notify(config: &Config, command: NotifyCommand) -> anyhow::Result<()> {
             .send(&message)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (encoding, length, parts) = portvakt_core::notify::sms_length(message.text());
         println!(
-            "sent to {}; the gateway answered: {}",
+            "sent to {}; the gateway answered: {}\n{length} characters in {}, {parts} SMS part(s)",
             number.masked(),
-            receipt.answer
+            receipt.answer,
+            if encoding == portvakt_core::notify::SmsEncoding::Gsm7 {
+                "GSM-7"
+            } else {
+                "UCS-2 (a character outside the GSM alphabet)"
+            }
         );
         if outbox {
             println!("\n{}", message.text());
+            println!("{}", outbox_note(config));
         }
     }
     Ok(())
+}
+
+/// Where a test message kept in the development outbox can be seen.
+fn outbox_note(config: &Config) -> &'static str {
+    if config.settings.redis.is_some() {
+        "\nIt is in the development outbox: a running server shows it at /dev/outbox."
+    } else {
+        "\nThe development outbox of a running server is in that server's memory, and this \
+         command is another process: the message is shown above, not at /dev/outbox. \
+         (With [redis] configured, it appears there too.)"
+    }
+}
+
+/// Clients whose name makes a login-code or reset-code SMS longer than one segment,
+/// for `check-config` to warn about (a message still goes, in several parts).
+fn long_sms_warnings(config: &Config) -> Vec<String> {
+    use portvakt_core::i18n::Lang;
+    use portvakt_core::notify::{SmsEncoding, SmsMessage, render, sms_length};
+    use portvakt_core::phone::MobileNumber;
+    use portvakt_core::secret::Secret;
+    let Ok(number) = MobileNumber::parse("+46701234567") else {
+        return Vec::new();
+    };
+    let mut warnings = Vec::new();
+    for client in &config.clients {
+        for message in [
+            SmsMessage::LoginCode {
+                code: Secret::new("0000"),
+                valid_minutes: 10,
+            },
+            SmsMessage::ResetCode {
+                code: Secret::new("000000"),
+                valid_minutes: 10,
+            },
+        ] {
+            for lang in [Lang::Sv, Lang::En] {
+                let sms = render::sms(number.clone(), &message, lang, &client.brand());
+                let (encoding, length, parts) = sms_length(sms.text());
+                if parts > 1 {
+                    warnings.push(format!(
+                        "warning: {}: display_name makes a {} SMS {length} characters{}, {parts} parts",
+                        client.file.display(),
+                        message.purpose().as_str(),
+                        if encoding == SmsEncoding::Ucs2 {
+                            " in UCS-2 (a character outside the GSM alphabet)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+        }
+    }
+    warnings.dedup();
+    warnings
 }
 
 async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {

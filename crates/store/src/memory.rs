@@ -36,7 +36,10 @@ impl Inner {
             key.to_owned(),
             Entry {
                 value,
-                expires: now + ttl,
+                // A TTL too large for the clock means "keep": never a panic under the lock.
+                expires: now
+                    .checked_add(ttl)
+                    .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400)),
             },
         );
     }

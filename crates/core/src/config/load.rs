@@ -56,14 +56,25 @@ fn figment_errors(err: figment::Error, file: &Path) -> Vec<ConfigError> {
                     _ => m.name.to_string(),
                 })
                 .unwrap_or_else(|| file.display().to_string());
+            let key = if e.path.is_empty() {
+                "(top level)".into()
+            } else {
+                e.path.join(".")
+            };
+            // A wrongly typed secret must not be echoed ("found signed int `12345678`").
+            let secret = ["password", "secret", "token", "url", "headers"]
+                .iter()
+                .any(|s| key.contains(s));
+            let message = match (&e.kind, secret) {
+                (figment::error::Kind::InvalidType(_, expected), true) => {
+                    format!("invalid type: expected {expected}")
+                }
+                (kind, _) => kind.to_string(),
+            };
             ConfigError {
                 file: source,
-                key: if e.path.is_empty() {
-                    "(top level)".into()
-                } else {
-                    e.path.join(".")
-                },
-                message: e.kind.to_string(),
+                key,
+                message,
             }
         })
         .collect()
@@ -686,6 +697,17 @@ fn validate_client(
                 "must be an https URL or a path on this server",
             );
         }
+    }
+    // The name is in every page title and every message: one line of plain text.
+    if raw.display_name.trim().is_empty()
+        || raw.display_name.chars().count() > 80
+        || raw.display_name.chars().any(char::is_control)
+    {
+        p.add(
+            file,
+            "display_name",
+            "one line of at most 80 characters, without control characters",
+        );
     }
     if let Some(from) = &raw.branding.sms_from
         && !crate::notify::valid_sms_sender(from)

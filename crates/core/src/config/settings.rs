@@ -398,10 +398,11 @@ pub struct EmailSettings {
     pub ca_file: Option<PathBuf>,
     /// The sender: `Name <address>` or an address. Required with `smtp`.
     pub from: Option<String>,
-    /// Connecting and each SMTP command must finish within this many seconds.
+    /// Opening the TCP connection must finish within this many seconds.
     #[serde(default = "default_smtp_connect_timeout")]
     pub connect_timeout_secs: u64,
-    /// The whole message must be sent within this many seconds.
+    /// The whole message, from connecting to the server's final reply, must finish
+    /// within this many seconds.
     #[serde(default = "default_smtp_send_timeout")]
     pub send_timeout_secs: u64,
 }
@@ -565,7 +566,8 @@ fn default_per_destination() -> u64 {
 }
 
 fn default_per_address() -> u64 {
-    50
+    // A school or an office is one address behind NAT: room for its busiest hour.
+    200
 }
 
 fn default_send_window() -> u64 {

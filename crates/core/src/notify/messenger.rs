@@ -126,10 +126,7 @@ impl Messenger {
             None => Err(NotSent::Failed(SendError::Config(
                 "no SMS gateway is configured ([notify.sms])".into(),
             ))),
-            Some(gateway) => match self.count(to.e164(), cx).await {
-                Ok(()) => gateway.send(&sms).await.map_err(NotSent::Failed),
-                Err(e) => Err(e),
-            },
+            Some(gateway) => self.counted(to.e164(), cx, gateway.send(&sms)).await,
         };
         self.record(&what, &result, cx).await;
         result
@@ -152,22 +149,22 @@ impl Messenger {
             None => Err(NotSent::Failed(SendError::Config(
                 "no e-mail gateway is configured ([notify.email])".into(),
             ))),
-            Some(gateway) => match self.count(&to.to_lowercase(), cx).await {
-                Ok(()) => gateway.send(&email).await.map_err(NotSent::Failed),
-                Err(e) => Err(e),
-            },
+            Some(gateway) => {
+                self.counted(&to.to_lowercase(), cx, gateway.send(&email))
+                    .await
+            }
         };
         self.record(&what, &result, cx).await;
         result
     }
 
-    /// Counts one message against each limit, before it is sent. The counters are
-    /// taken one after another (address, account, destination) and a refusal gives
-    /// back the counts taken before it, so one flood cannot use up another counter's
-    /// budget; the refusing counter keeps its count. Of parallel sends over one limit
-    /// of N, exactly N pass. A message the gateway then fails keeps its counts: the
-    /// gateway was asked.
-    async fn count(&self, destination: &str, cx: &SendContext<'_>) -> Result<(), NotSent> {
+    /// Counts one message against each limit, before it is sent, and returns the keys
+    /// it counted. The counters are taken one after another (address, account,
+    /// destination); a refusal gives every count back, the refusing one included, so
+    /// counters hold messages sent (and sends in flight), never refusals: a flood at
+    /// one number does not use up the budget of a school's shared address. Of parallel
+    /// sends over one limit of N, exactly N pass (the N that pass never give back).
+    async fn count(&self, destination: &str, cx: &SendContext<'_>) -> Result<Vec<String>, NotSent> {
         let mut counters: Vec<(String, u64, Limit)> = Vec::with_capacity(3);
         if let Some(ip) = cx.ip {
             counters.push((
@@ -198,14 +195,41 @@ impl Messenger {
                 .await
                 .map_err(unavailable)?;
             if n > *max {
-                for (earlier, _, _) in &counters[..i] {
-                    // Best effort: a count not given back only shortens a budget.
-                    let _ = self.counters.decrement(earlier).await;
-                }
+                let taken: Vec<String> = counters[..=i].iter().map(|(k, _, _)| k.clone()).collect();
+                self.give_back(&taken).await;
                 return Err(NotSent::Limited(*limit));
             }
         }
-        Ok(())
+        Ok(counters.into_iter().map(|(k, _, _)| k).collect())
+    }
+
+    /// Best effort: a count not given back only shortens a budget until its window ends.
+    async fn give_back(&self, keys: &[String]) {
+        for key in keys {
+            let _ = self.counters.decrement(key).await;
+        }
+    }
+
+    /// Sends through `gateway` after counting; a send that could not have left
+    /// (the gateway is misconfigured) gives its counts back. A timeout or a refusal
+    /// keeps them: the gateway may have sent it, or was asked.
+    async fn counted<F>(
+        &self,
+        destination: &str,
+        cx: &SendContext<'_>,
+        send: F,
+    ) -> Result<Receipt, NotSent>
+    where
+        F: std::future::Future<Output = Result<Receipt, SendError>>,
+    {
+        let counted = self.count(destination, cx).await?;
+        match send.await {
+            Err(e @ SendError::Config(_)) => {
+                self.give_back(&counted).await;
+                Err(NotSent::Failed(e))
+            }
+            other => other.map_err(NotSent::Failed),
+        }
     }
 
     async fn record(

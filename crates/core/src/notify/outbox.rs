@@ -108,6 +108,11 @@ impl SmsSender for DevOutbox {
 #[async_trait]
 impl EmailSender for DevOutbox {
     async fn send(&self, email: &Email) -> Result<Receipt, SendError> {
+        // As an SMTP server would: an address has one @ and no spaces.
+        let to = email.to();
+        if to.matches('@').count() != 1 || to.chars().any(char::is_whitespace) {
+            return Err(SendError::Refused("not an e-mail address".into()));
+        }
         self.keep(&OutboxEntry {
             channel: Channel::Email,
             to: email.to().to_owned(),

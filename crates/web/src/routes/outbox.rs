@@ -41,14 +41,19 @@ async fn messages(app: &AppState) -> Result<Vec<OutboxEntry>, AppError> {
 async fn page(State(app): State<AppState>, Query(q): Query<PageQuery>) -> Response {
     let lang = Lang::from_tag(q.lang.as_deref().unwrap_or("sv"));
     match messages(&app).await {
-        Ok(list) => views::outbox::page(lang, &list),
+        Ok(list) => views::outbox::page(lang, &list, app.config.settings.demo.relying_party),
         Err(e) => e.into_response(),
     }
 }
 
 async fn json(State(app): State<AppState>) -> Response {
     match messages(&app).await {
-        Ok(list) => Json(list).into_response(),
+        Ok(list) => {
+            // Codes and links: no cache may keep them.
+            let mut res = Json(list).into_response();
+            crate::oidc::api_error::no_store(&mut res);
+            res
+        }
         Err(e) => e.into_response(),
     }
 }

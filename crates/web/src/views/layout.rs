@@ -51,7 +51,8 @@ pub fn render(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
             body {
                 main class=(if frame.wide { "card wide" } else { "card" }) {
                     @if let Some((href, label)) = &frame.lang_switch {
-                        p class="lang" { a href=(href) hreflang=(if frame.lang == "sv" { "en" } else { "sv" }) { (label) } }
+                        @let other = if frame.lang == "sv" { "en" } else { "sv" };
+                        p class="lang" { a href=(href) hreflang=(other) lang=(other) { (label) } }
                     }
                     (body)
                 }

@@ -11,7 +11,7 @@ use portvakt_core::notify::{SmsEncoding, sms_length};
 use portvakt_core::time::UnixTime;
 
 /// The page, in `lang`.
-pub fn page(lang: Lang, messages: &[OutboxEntry]) -> Response {
+pub fn page(lang: Lang, messages: &[OutboxEntry], demo: bool) -> Response {
     let l = lang.as_str();
     let other = if lang == Lang::En { "sv" } else { "en" };
     let now = UnixTime::now().0;
@@ -34,6 +34,9 @@ pub fn page(lang: Lang, messages: &[OutboxEntry]) -> Response {
             }
             @for m in messages {
                 (entry(l, m, now))
+            }
+            @if demo {
+                p { a href="/demo" { (t(l, "outbox.back_to_demo")) } }
             }
         },
     )
