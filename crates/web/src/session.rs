@@ -48,13 +48,7 @@ pub fn clear_cookie(app: &AppState) -> String {
     )
 }
 
-fn record_key(key: &str) -> String {
-    format!("session:{}", token_hash(key))
-}
-
-fn sid_key(sid: &str) -> String {
-    format!("session-sid:{sid}")
-}
+use portvakt_core::ephemeral::keys::{session as record_key, session_sid as sid_key};
 
 /// The session a request carries, with its cookie key.
 #[derive(Debug, Clone)]
@@ -161,12 +155,7 @@ pub async fn establish(
 ) -> Result<(String, Session), AppError> {
     let now = app.clock.now();
     let previous: Option<Session> = match prior {
-        Some(p) => app
-            .ephemeral
-            .raw()
-            .take(&record_key(&p.key))
-            .await?
-            .and_then(|b| serde_json::from_slice(&b).ok()),
+        Some(p) => app.ephemeral.take_json(&record_key(&p.key)).await?,
         None => None,
     };
     let mut session = match previous {
@@ -178,7 +167,7 @@ pub async fn establish(
         other => {
             // Another user signs in in this browser: the old session ends here.
             if let Some(old) = other {
-                app.ephemeral.raw().delete(&sid_key(&old.sid)).await?;
+                app.ephemeral.delete(&sid_key(&old.sid)).await?;
                 ended(app, &old).await;
             }
             Session {
@@ -200,13 +189,10 @@ pub async fn establish(
 
 /// Ends the session with this cookie key; returns it if it existed.
 pub async fn end(app: &AppState, key: &str) -> Result<Option<Session>, AppError> {
-    let taken = app.ephemeral.raw().take(&record_key(key)).await?;
-    let Some(bytes) = taken else {
+    let Some(session) = app.ephemeral.take_json::<Session>(&record_key(key)).await? else {
         return Ok(None);
     };
-    let session: Session = serde_json::from_slice(&bytes)
-        .map_err(|e| AppError::Internal(format!("stored session: {e}")))?;
-    app.ephemeral.raw().delete(&sid_key(&session.sid)).await?;
+    app.ephemeral.delete(&sid_key(&session.sid)).await?;
     Ok(Some(session))
 }
 
@@ -221,14 +207,14 @@ pub async fn end_by_sid(
     let Some(hash) = app.ephemeral.get_json::<String>(&sid_key(sid)).await? else {
         return Ok(None);
     };
-    let key = format!("session:{hash}");
+    let key = portvakt_core::ephemeral::keys::session_by_hash(&hash);
     match app.ephemeral.get_json::<Session>(&key).await? {
         Some(s) if belongs(&s) => {}
         _ => return Ok(None),
     }
-    let taken = app.ephemeral.raw().take(&key).await?;
-    app.ephemeral.raw().delete(&sid_key(sid)).await?;
-    Ok(taken.and_then(|b| serde_json::from_slice(&b).ok()))
+    let taken = app.ephemeral.take_json::<Session>(&key).await?;
+    app.ephemeral.delete(&sid_key(sid)).await?;
+    Ok(taken)
 }
 
 /// What follows the end of a session (S27), best effort so the user's logout never

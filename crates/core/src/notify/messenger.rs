@@ -6,6 +6,7 @@ use super::render;
 use super::{EmailSender, Receipt, SendError, SmsSender, mask_email};
 use crate::address::address_block;
 use crate::audit::{AuditEvent, AuditKind};
+use crate::ephemeral::keys;
 use crate::i18n::Lang;
 use crate::ids::{AccountId, ClientId};
 use crate::phone::MobileNumber;
@@ -168,20 +169,20 @@ impl Messenger {
         let mut counters: Vec<(String, u64, Limit)> = Vec::with_capacity(3);
         if let Some(ip) = cx.ip {
             counters.push((
-                format!("send:address:{}", address_block(ip)),
+                keys::send_count(&format!("address:{}", address_block(ip))),
                 self.limits.per_address,
                 Limit::Address,
             ));
         }
         if let Some(account) = cx.account {
             counters.push((
-                format!("send:account:{account}"),
+                keys::send_count(&format!("account:{account}")),
                 self.limits.per_account,
                 Limit::Account,
             ));
         }
         counters.push((
-            format!("send:destination:{}", token_hash(destination)),
+            keys::send_count(&format!("destination:{}", token_hash(destination))),
             self.limits.per_destination,
             Limit::Destination,
         ));

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The ephemeral-store key of the list.
-const KEY: &str = "dev-outbox";
+const KEY: &str = crate::ephemeral::keys::DEV_OUTBOX;
 
 /// How many messages the list keeps.
 const KEEP: usize = 200;

@@ -45,7 +45,7 @@ pub struct LoginTransaction {
 }
 
 fn key(id: &str) -> String {
-    format!("login:{}", token_hash(id))
+    portvakt_core::ephemeral::keys::login_transaction(id)
 }
 
 impl LoginTransaction {
@@ -110,6 +110,6 @@ impl LoginTransaction {
 
     /// Ends the transaction: its id cannot be used again.
     pub async fn finish(&self, app: &AppState) -> Result<bool, AppError> {
-        Ok(app.ephemeral.raw().take(&key(&self.id)).await?.is_some())
+        Ok(app.ephemeral.take_once(&key(&self.id)).await?)
     }
 }

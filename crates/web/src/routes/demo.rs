@@ -17,6 +17,7 @@ use axum::response::Response;
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portvakt_core::ephemeral::keys;
 use portvakt_core::random::new_token;
 use portvakt_core::scope::Scope;
 use serde::{Deserialize, Serialize};
@@ -112,7 +113,7 @@ async fn start(
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(pending.verifier.as_bytes()));
     app.ephemeral
         .put_json(
-            &format!("demo:{state}"),
+            &keys::demo_state(&state),
             &pending,
             Duration::from_secs(1800),
         )
@@ -143,10 +144,8 @@ async fn callback(
     };
     let Some(pending) = app
         .ephemeral
-        .raw()
-        .take(&format!("demo:{state}"))
+        .take_json::<Pending>(&keys::demo_state(state))
         .await?
-        .and_then(|b| serde_json::from_slice::<Pending>(&b).ok())
     else {
         return Ok(demo::error("unknown or reused state", None));
     };

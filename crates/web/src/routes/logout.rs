@@ -21,6 +21,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portvakt_core::authorize::pick_language;
+use portvakt_core::ephemeral::keys;
 use portvakt_core::random::{new_token, token_hash};
 use portvakt_core::secret::constant_time_eq;
 use std::time::Duration;
@@ -172,7 +173,7 @@ async fn confirm_page(
     let bound = current.map(|c| token_hash(&c.key)).unwrap_or_default();
     app.ephemeral
         .put_json(
-            &format!("logout-confirm:{}", token_hash(&token)),
+            &keys::logout_confirm(&token),
             &bound,
             Duration::from_secs(600),
         )
@@ -209,7 +210,7 @@ pub async fn confirm(
             None,
         ));
     };
-    let key = format!("logout-confirm:{}", token_hash(&token));
+    let key = keys::logout_confirm(&token);
     let refused = || error_page::render(StatusCode::FORBIDDEN, &lang, "error.csrf", None);
     let Some(bound) = app.ephemeral.get_json::<String>(&key).await? else {
         return Ok(refused());
@@ -228,7 +229,7 @@ pub async fn confirm(
         return Ok(refused());
     }
     // Single use: of two parallel confirmations one ends the session.
-    if app.ephemeral.raw().take(&key).await?.is_none() {
+    if !app.ephemeral.take_once(&key).await? {
         return Ok(refused());
     }
     end_sessions(&app, Some(current), None).await?;
