@@ -3,8 +3,12 @@
 //! come from files (`*_file`) or named environment variables (`*_env`).
 //! See docs/configuration.md for every key.
 
+mod check_client;
+mod check_notify;
+mod check_settings;
 mod client;
 mod load;
+mod secrets;
 mod settings;
 
 pub use client::{

@@ -1,0 +1,151 @@
+//! The checks of the main file: the issuer, the profile's requirements, limits and
+//! methods.
+
+use super::check_notify::validate_notify;
+use super::load::{Problems, SUPPORTED_ALGS};
+use super::settings::{Profile, Settings};
+use std::path::Path;
+
+pub(super) fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
+    validate_notify(s, file, p);
+    match url::Url::parse(&s.issuer) {
+        Err(_) => p.add(file, "issuer", "must be an absolute URL"),
+        Ok(url) => {
+            if url.query().is_some() || url.fragment().is_some() {
+                p.add(
+                    file,
+                    "issuer",
+                    "must not have a query or fragment (OIDC Discovery §2)",
+                );
+            }
+            if s.issuer.ends_with('/') {
+                p.add(file, "issuer", "must not end with '/'");
+            }
+            let loopback = crate::redirect_uri::is_loopback(&url);
+            match (url.scheme(), s.profile) {
+                ("https", _) => {}
+                ("http", Profile::Development) if loopback => {}
+                ("http", Profile::Development) => {
+                    p.add(file, "issuer", "plain http is allowed only for localhost")
+                }
+                _ => p.add(file, "issuer", "must be https in the production profile"),
+            }
+        }
+    }
+    if s.profile == Profile::Production {
+        let db = s.database.url.as_deref().unwrap_or("");
+        if !db.starts_with("postgres://") && !db.starts_with("postgresql://") {
+            p.add(
+                file,
+                "database.url",
+                "the production profile needs PostgreSQL (postgres://…)",
+            );
+        }
+        if s.redis.is_none() {
+            p.add(
+                file,
+                "redis",
+                "the production profile needs [redis]: in-process state cannot be shared between instances",
+            );
+        }
+        if s.demo.relying_party || s.demo.accounts_file.is_some() {
+            p.add(
+                file,
+                "demo",
+                "demo data is for the development profile only",
+            );
+        }
+    }
+    if s.database.max_connections == 0 {
+        p.add(file, "database.max_connections", "must be at least 1");
+    }
+    if s.keys.reload_secs == 0 || s.keys.reload_secs >= s.keys.activation_delay_secs.max(1) {
+        p.add(
+            file,
+            "keys.reload_secs",
+            "must be at least 1 and below keys.activation_delay_secs, so every instance sees a new key before it signs",
+        );
+    }
+    if s.login.argon2_parallelism == 0 {
+        p.add(file, "login.argon2_parallelism", "must be at least 1");
+    }
+    if !s.keys.algorithms.iter().any(|a| a == "RS256") {
+        p.add(
+            file,
+            "keys.algorithms",
+            "must include RS256 (OIDC Core §15.1)",
+        );
+    }
+    for alg in &s.keys.algorithms {
+        if !SUPPORTED_ALGS.contains(&alg.as_str()) {
+            p.add(
+                file,
+                "keys.algorithms",
+                format!("unsupported algorithm {alg}; use some of {SUPPORTED_ALGS:?}"),
+            );
+        }
+    }
+    if s.tokens.code_ttl_secs == 0 || s.tokens.code_ttl_secs > 600 {
+        p.add(
+            file,
+            "tokens.code_ttl_secs",
+            "must be 1..=600 (60 recommended)",
+        );
+    }
+    if s.tokens.id_token_ttl_secs == 0 || s.tokens.access_token_ttl_secs == 0 {
+        p.add(file, "tokens", "lifetimes must be positive");
+    }
+    if s.login.argon2_memory_kib < 19456 || s.login.argon2_iterations < 2 {
+        p.add(
+            file,
+            "login.argon2_memory_kib",
+            "argon2id below OWASP's minimum (19456 KiB, 2 iterations)",
+        );
+    }
+    let l = &s.login;
+    if [
+        l.max_failures_per_account_and_ip,
+        l.max_failures_per_ip,
+        l.failure_window_secs,
+        l.account_failures_before_delay,
+        l.account_failure_window_secs,
+        l.account_delay_max_secs,
+    ]
+    .contains(&0)
+    {
+        p.add(
+            file,
+            "login",
+            "failure limits and their window must be positive",
+        );
+    }
+    if s.http.header_read_timeout_secs == 0 || s.http.request_timeout_secs == 0 {
+        p.add(file, "http", "timeouts must be positive");
+    }
+    if s.login.max_concurrent_hashes == 0 {
+        p.add(file, "login.max_concurrent_hashes", "must be at least 1");
+    }
+    if s.methods.is_empty() {
+        p.add(file, "methods", "configure at least one login method");
+    }
+    let mut seen: Vec<&String> = Vec::new();
+    for (id, method) in &s.methods {
+        if method.acr_values().is_empty() {
+            p.add(
+                file,
+                &format!("methods.{id}.acr_values"),
+                "must not be empty",
+            );
+        }
+        for acr in method.acr_values() {
+            if seen.contains(&acr) {
+                p.add(
+                    file,
+                    &format!("methods.{id}.acr_values"),
+                    format!("{acr} is already answered by another method"),
+                );
+            }
+            seen.push(acr);
+        }
+    }
+}
