@@ -39,14 +39,53 @@ pub fn redis_url() -> String {
     std::env::var("PORTVAKT_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
+/// Keeps a test's database while it lives and removes it afterwards: the SQLite file's
+/// folder, or the PostgreSQL database (dropped with its connections, so the test
+/// server's pool cannot keep it).
+pub enum DatabaseGuard {
+    /// A temporary folder with the SQLite file.
+    Sqlite(tempfile::TempDir),
+    /// A PostgreSQL database by name.
+    Postgres(String),
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        let DatabaseGuard::Postgres(name) = self else {
+            return;
+        };
+        let name = name.clone();
+        // A thread of its own: this may run inside a runtime, which cannot block on
+        // another one.
+        let dropped = std::thread::spawn(move || {
+            use sea_orm::{ConnectionTrait, Database};
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin = Database::connect(format!("{}/postgres", postgres_url())).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop a test database (it stays until dropped by hand)");
+        }
+    }
+}
+
 /// A fresh, empty database for one test: a new SQLite file, or a new PostgreSQL
-/// database. Returns its URL; the guard keeps temporary files alive.
-pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+/// database. Returns its URL and the guard that removes it.
+pub async fn fresh_database(backend: Backend) -> (String, DatabaseGuard) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            (url, Some(dir))
+            (url, DatabaseGuard::Sqlite(dir))
         }
         Backend::Postgres => {
             use sea_orm::{ConnectionTrait, Database};
@@ -64,13 +103,14 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
             db.execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
                 .expect("create test database");
-            (format!("{}/{name}", postgres_url()), None)
+            let url = format!("{}/{name}", postgres_url());
+            (url, DatabaseGuard::Postgres(name))
         }
     }
 }
 
 /// A migrated SQL store on a fresh database.
-pub async fn sql_store(backend: Backend) -> (SqlStore, Option<tempfile::TempDir>) {
+pub async fn sql_store(backend: Backend) -> (SqlStore, DatabaseGuard) {
     let (url, guard) = fresh_database(backend).await;
     let store = SqlStore::connect(&url, 10).await.expect("connect");
     store.migrate().await.expect("migrate");

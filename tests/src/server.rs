@@ -118,8 +118,10 @@ pub struct TestServer {
     pub config_file: PathBuf,
     /// The database it serves from.
     pub database_url: String,
-    _dirs: Vec<tempfile::TempDir>,
+    _config_dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
+    // Last: dropped after the server task is stopped.
+    _database: Option<crate::DatabaseGuard>,
 }
 
 impl Drop for TestServer {
@@ -148,9 +150,12 @@ impl TestServer {
             "http://127.0.0.1:{}",
             listener.local_addr().expect("addr").port()
         );
-        let (db_url, db_dir) = match &setup.reuse_database {
+        let (db_url, database) = match &setup.reuse_database {
             Some(url) => (url.clone(), None),
-            None => fresh_database(backend).await,
+            None => {
+                let (url, guard) = fresh_database(backend).await;
+                (url, Some(guard))
+            }
         };
         let served_url = setup
             .database_url
@@ -171,8 +176,6 @@ impl TestServer {
         });
         wait_until_up(&issuer).await;
         let config_file = dir.path().join("portvakt.toml");
-        let mut dirs = vec![dir];
-        dirs.extend(db_dir);
         TestServer {
             issuer,
             config,
@@ -180,8 +183,9 @@ impl TestServer {
             backend,
             config_file,
             database_url: db_url.clone(),
-            _dirs: dirs,
+            _config_dir: dir,
             task,
+            _database: database,
         }
     }
 

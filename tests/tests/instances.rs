@@ -74,7 +74,7 @@ fn on(url: &str, port: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_login_across_two_processes() {
-    let (db_url, _) = fresh_database(Backend::Postgres).await;
+    let (db_url, _database) = fresh_database(Backend::Postgres).await;
     let dir = tempfile::tempdir().expect("dir");
     let (a, b) = (free_port(), free_port());
     let issuer = format!("http://127.0.0.1:{a}");

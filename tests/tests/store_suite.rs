@@ -566,7 +566,7 @@ async fn messenger(
     (messenger, outbox, store, (sql, guard))
 }
 
-type SqlGuard = (portvakt_store::SqlStore, Option<tempfile::TempDir>);
+type SqlGuard = (portvakt_store::SqlStore, portvakt_tests::DatabaseGuard);
 
 fn login_code() -> SmsMessage {
     SmsMessage::LoginCode {
