@@ -104,6 +104,92 @@ acr_values = ["urn:test:acr:customer"]
     }
 }
 
+impl Setup {
+    /// Sets `key` (dotted: `"keys.activation_delay_secs"`, `"methods.customer.level"`)
+    /// in the main file to `value`, creating the tables on the way: a typed edit instead
+    /// of replacing text.
+    pub fn set(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
+        let mut main: toml::Table = self.main.parse().expect("the main file is TOML");
+        set_dotted(&mut main, key, value.into());
+        self.main = main.to_string();
+        self
+    }
+
+    /// Adds a client file.
+    pub fn client(mut self, client: TestClient) -> Self {
+        let name = format!("{}.toml", client.id());
+        self.clients.retain(|(n, _)| *n != name);
+        self.clients.push((name, client.0.to_string()));
+        self
+    }
+
+    /// The server's time: a manual clock the test moves.
+    pub fn clock(mut self, clock: Arc<portvakt_core::time::ManualClock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Starts the server on `backend`.
+    pub async fn start(self, backend: Backend) -> TestServer {
+        TestServer::start_with(backend, self).await
+    }
+}
+
+fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) {
+    match key.split_once('.') {
+        None => {
+            table.insert(key.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let inner = table
+                .entry(head.to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let toml::Value::Table(inner) = inner else {
+                panic!("{head} is not a table");
+            };
+            set_dotted(inner, rest, value);
+        }
+    }
+}
+
+/// A client file for a test, built with typed edits.
+#[derive(Debug, Clone)]
+pub struct TestClient(toml::Table);
+
+impl TestClient {
+    /// A confidential client (`client_secret_basic` with [`SECRET`]) that may use the
+    /// password method, with `http://127.0.0.1:9/cb` as its redirect URI.
+    pub fn confidential(id: &str) -> Self {
+        let mut t = toml::Table::new();
+        t.insert("client_id".into(), id.into());
+        t.insert("display_name".into(), format!("Client {id}").into());
+        t.insert("client_secret".into(), SECRET.into());
+        t.insert(
+            "redirect_uris".into(),
+            toml::Value::Array(vec!["http://127.0.0.1:9/cb".into()]),
+        );
+        t.insert(
+            "acr_values".into(),
+            toml::Value::Array(vec!["urn:portvakt:acr:password".into()]),
+        );
+        TestClient(t)
+    }
+
+    /// Sets a key (dotted: `"branding.sms_from"`).
+    pub fn set(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
+        set_dotted(&mut self.0, key, value.into());
+        self
+    }
+
+    fn id(&self) -> String {
+        self.0
+            .get("client_id")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("client")
+            .to_owned()
+    }
+}
+
 /// A running server.
 pub struct TestServer {
     /// `http://127.0.0.1:<port>`.
@@ -131,6 +217,11 @@ impl Drop for TestServer {
 }
 
 impl TestServer {
+    /// A setup to adjust with typed edits, then [`Setup::start`].
+    pub fn builder() -> Setup {
+        Setup::default()
+    }
+
     /// Starts a server with the standard setup.
     pub async fn start(backend: Backend) -> Self {
         Self::start_with(backend, Setup::default()).await

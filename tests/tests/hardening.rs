@@ -1011,11 +1011,7 @@ async fn published(server: &TestServer) -> Vec<(String, String)> {
 /// leaves the JWKS once its tokens have expired; `keys retire` does it on purpose, and
 /// refuses to leave an algorithm without a signer.
 async fn keys_of_dropped_algorithms_retire(backend: Backend) {
-    let mut with_ed = Setup::default();
-    with_ed.main = with_ed.main.replace(
-        "activation_delay_secs = 3600",
-        "activation_delay_secs = 3600\nreload_secs = 1",
-    );
+    let with_ed = Setup::default().set("keys.reload_secs", 1);
     let first = TestServer::start_with(backend, with_ed).await;
     let ed_kid = published(&first)
         .await
@@ -1024,14 +1020,12 @@ async fn keys_of_dropped_algorithms_retire(backend: Backend) {
         .expect("an EdDSA key")
         .0;
     // The same database, restarted without EdDSA (and no client uses it).
-    let mut without = Setup {
+    let without = Setup {
         reuse_database: Some(first.database_url.clone()),
         ..Setup::default()
-    };
-    without.main = without.main.replace(
-        "algorithms = [\"RS256\", \"ES256\", \"PS256\", \"EdDSA\"]\nactivation_delay_secs = 3600",
-        "algorithms = [\"RS256\", \"ES256\", \"PS256\"]\nactivation_delay_secs = 3600\nreload_secs = 1",
-    );
+    }
+    .set("keys.algorithms", vec!["RS256", "ES256", "PS256"])
+    .set("keys.reload_secs", 1);
     let second = TestServer::start_with(backend, without).await;
     let listed = second.cli(&["keys", "list"], None);
     let line = listed

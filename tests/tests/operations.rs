@@ -132,13 +132,12 @@ async fn key_rotation(backend: Backend) {
     // The keys' activation is read from the server's clock, which the test moves: no
     // race between a sleep and a slow login on a busy machine.
     let clock = Arc::new(ManualClock::at(UnixTime::now()));
-    let mut setup = Setup::default();
-    setup.main = setup.main.replace(
-        "activation_delay_secs = 3600",
-        "activation_delay_secs = 60\nreload_secs = 1",
-    );
-    setup.clock = Some(clock.clone());
-    let server = TestServer::start_with(backend, setup).await;
+    let server = TestServer::builder()
+        .set("keys.activation_delay_secs", 60)
+        .set("keys.reload_secs", 1)
+        .clock(clock.clone())
+        .start(backend)
+        .await;
     server.add_user("anna", "Losenord-1").await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
     let id_token_kid = || async {

@@ -193,11 +193,7 @@ async fn id_token_hint(backend: Backend) {
 /// Step-up: a password session asked for a stronger acr signs in with that method (a new
 /// session key, S26; the same sid), and the ID token names it. The reverse does not.
 async fn step_up(backend: Backend) {
-    let mut setup = Setup::default();
-    setup.main = setup.main.replace(
-        "identifier = \"customer_number\"",
-        "identifier = \"customer_number\"\nlevel = 2",
-    );
+    let setup = Setup::default().set("methods.customer.level", 2);
     let server = TestServer::start_with(backend, setup).await;
     server
         .add_account(
