@@ -353,7 +353,41 @@ async fn throttling(backend: Backend) {
         .json()
         .await
         .expect("json");
-    assert_eq!(poll["status"], "idle");
+    assert_eq!(poll["status"], "idle", "a form does not wait");
+    // A page that waits loads the poll script from this origin; the CSP lets it run
+    // and fetch, and nothing else.
+    let script = browser
+        .http
+        .get(rp_issuer(&page.url, "/assets/login-poll.js"))
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let body = script.text().await.expect("text");
+    assert!(body.contains("data-poll") && !body.contains("eval("));
+    let csp = browser
+        .http
+        .get(&page.url)
+        .send()
+        .await
+        .expect("page")
+        .headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+}
+
+/// The origin of `url` with `path`.
+fn rp_issuer(url: &str, path: &str) -> String {
+    let u = url::Url::parse(url).expect("url");
+    format!("{}{path}", u.origin().ascii_serialization())
 }
 
 on_both_backends!(

@@ -47,7 +47,8 @@ pub async fn headers(https: bool, req: Request, next: Next) -> Response {
 pub fn page_csp(nonce: &str) -> String {
     format!(
         "default-src 'none'; style-src 'self' 'nonce-{nonce}'; img-src 'self' https: data:; \
-         frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+         script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+         object-src 'none'"
     )
 }
 

@@ -6,7 +6,9 @@ use super::redirect::{error_to_client, see_other};
 use crate::error::AppError;
 use crate::i18n::{self, t};
 use crate::login::complete::{self, Next};
-use crate::login::{Form, Leave, LoginContext, LoginMethod, LoginTransaction, OfferedMethod};
+use crate::login::{
+    Form, Leave, LoginContext, LoginMethod, LoginTransaction, OfferedMethod, Outcome,
+};
 use crate::security::{browser_cookie_name, client_ip, is_same_origin_post, read_cookie};
 use crate::session;
 use crate::state::AppState;
@@ -306,8 +308,11 @@ pub async fn submit(
     )
 }
 
-/// `GET /login/{tx}/poll`: `{"status": "idle" | "pending" | "done" | "ended"}`, with
-/// `redirect` when done. For login pages that poll with script instead of reloading.
+/// `GET /login/{tx}/poll`: the waiting step as JSON, for `/assets/login-poll.js`:
+/// `{"status": "waiting", "view": {"status": "…", "qr_svg": "<svg…>"}}` while the step
+/// still waits (the page updates in place), `"changed"` when it shows another step or a
+/// message (the page reloads), `"done"` with `redirect`, `"ended"`, or `"idle"` for a
+/// step that does not wait (a form: nothing to poll).
 pub async fn poll(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -319,19 +324,35 @@ pub async fn poll(
         Err(_) => return Ok(Json(json!({ "status": "ended" })).into_response()),
     };
     let ctx = context(&app, &a, &headers, peer);
-    let Some(outcome) = a.method.poll(&ctx, &a.tx.method_state).await? else {
-        return Ok(Json(json!({ "status": "idle" })).into_response());
-    };
-    let prior = session::current(&app, &headers, None).await?;
-    let offered = a.offered.clone();
-    Ok(
+    let outcome = a.method.poll(&ctx, &a.tx.method_state).await?;
+    let moved = outcome.is_some();
+    let failed = matches!(outcome, Some(Outcome::Failed { .. }));
+    if let Some(outcome) = outcome {
+        let prior = session::current(&app, &headers, None).await?;
+        let offered = a.offered.clone();
         match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
-            Next::Page => Json(json!({ "status": "pending" })).into_response(),
-            Next::Client { url, cookie } => with_cookie(
-                Json(json!({ "status": "done", "redirect": url })).into_response(),
-                &cookie,
-            ),
-            Next::Ended => Json(json!({ "status": "ended" })).into_response(),
-        },
-    )
+            Next::Page => {}
+            Next::Client { url, cookie } => {
+                return Ok(with_cookie(
+                    Json(json!({ "status": "done", "redirect": url })).into_response(),
+                    &cookie,
+                ));
+            }
+            Next::Ended => return Ok(Json(json!({ "status": "ended" })).into_response()),
+        }
+    }
+    let step = a.method.view(&a.tx.method_state)?;
+    if failed || (moved && step.refresh_secs.is_none()) {
+        return Ok(Json(json!({ "status": "changed" })).into_response());
+    }
+    if step.refresh_secs.is_none() {
+        // A form, not a waiting step: nothing to poll.
+        return Ok(Json(json!({ "status": "idle" })).into_response());
+    }
+    let lang = a.tx.lang.as_str();
+    let view = json!({
+        "status": step.status.as_ref().map(|s| crate::views::login::text(lang, s)),
+        "qr_svg": step.image.as_ref().map(|i| i.svg.clone()),
+    });
+    Ok(Json(json!({ "status": "waiting", "view": view })).into_response())
 }

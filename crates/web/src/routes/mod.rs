@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/introspect", post(introspect::introspect))
         .route("/revoke", post(revoke::revoke))
         .route("/assets/portvakt.css", get(stylesheet))
+        .route("/assets/login-poll.js", get(poll_script))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready));
     if demo {
@@ -80,6 +81,20 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), route = %path)
         }))
         .with_state(state)
+}
+
+async fn poll_script() -> Response {
+    let mut res = views::layout::POLL_SCRIPT.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    res
 }
 
 async fn stylesheet() -> Response {

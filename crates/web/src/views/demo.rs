@@ -17,6 +17,7 @@ fn page(title: &str, body: Markup) -> Response {
             lang_switch: None,
             wide: true,
             refresh_secs: None,
+            poll_url: None,
         },
         body,
     )

@@ -25,6 +25,7 @@ pub fn render(
             lang_switch: None,
             wide: false,
             refresh_secs: None,
+            poll_url: None,
         },
         html! {
             h1 { (title) }
@@ -51,6 +52,7 @@ pub fn render_bilingual(
             lang_switch: None,
             wide: false,
             refresh_secs: None,
+            poll_url: None,
         },
         html! {
             @for lang in ["sv", "en"] {

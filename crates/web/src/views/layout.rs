@@ -9,6 +9,9 @@ use portvakt_core::random::random_token;
 /// The stylesheet, served at `/assets/portvakt.css`.
 pub const STYLESHEET: &str = include_str!("portvakt.css");
 
+/// The script of waiting login steps, served at `/assets/login-poll.js`.
+pub const POLL_SCRIPT: &str = include_str!("login-poll.js");
+
 /// What the frame needs.
 pub struct Frame<'a> {
     /// `sv` or `en`.
@@ -23,6 +26,9 @@ pub struct Frame<'a> {
     pub wide: bool,
     /// Reload every this many seconds (a step waiting on BankID, without JavaScript).
     pub refresh_secs: Option<u32>,
+    /// With JavaScript, `/assets/login-poll.js` asks this URL every second and updates
+    /// the page in place; the reload above then applies only without JavaScript.
+    pub poll_url: Option<String>,
 }
 
 /// Renders a full page with a per-response CSP nonce for its one style block.
@@ -39,8 +45,13 @@ pub fn render(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="same-origin";
-                @if let Some(secs) = frame.refresh_secs {
-                    meta http-equiv="refresh" content=(secs);
+                @match (frame.refresh_secs, &frame.poll_url) {
+                    (Some(secs), Some(_)) => {
+                        noscript { meta http-equiv="refresh" content=(secs); }
+                        script src="/assets/login-poll.js" defer {}
+                    }
+                    (Some(secs), None) => { meta http-equiv="refresh" content=(secs); }
+                    _ => {}
                 }
                 title { (frame.title) }
                 link rel="stylesheet" href="/assets/portvakt.css";
@@ -49,7 +60,7 @@ pub fn render(status: StatusCode, frame: Frame<'_>, body: Markup) -> Response {
                 }
             }
             body {
-                main class=(if frame.wide { "card wide" } else { "card" }) {
+                main class=(if frame.wide { "card wide" } else { "card" }) data-poll=[frame.poll_url.as_deref()] {
                     @if let Some((href, label)) = &frame.lang_switch {
                         @let other = if frame.lang == "sv" { "en" } else { "sv" };
                         p class="lang" { a href=(href) hreflang=(other) lang=(other) { (label) } }

@@ -86,6 +86,10 @@ pub fn render(page: LoginPage<'_>) -> Response {
             lang_switch: Some((page.lang_switch.clone(), t(lang, "lang.other"))),
             wide: false,
             refresh_secs: page.step.refresh_secs,
+            poll_url: page
+                .step
+                .refresh_secs
+                .map(|_| format!("{}/poll", page.action)),
         },
         html! {
             div class="client" {
@@ -183,7 +187,7 @@ pub fn render(page: LoginPage<'_>) -> Response {
 }
 
 /// A step's text in `lang`, its placeholders filled.
-fn text(lang: &str, text: &Text) -> String {
+pub(crate) fn text(lang: &str, text: &Text) -> String {
     let values: Vec<(&str, &str)> = text.values.iter().map(|(k, v)| (*k, v.as_str())).collect();
     fill(t(lang, text.key), &values)
 }

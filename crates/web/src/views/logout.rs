@@ -14,6 +14,7 @@ fn frame<'a>(lang: &'a str, title: &'a str) -> Frame<'a> {
         lang_switch: None,
         wide: false,
         refresh_secs: None,
+        poll_url: None,
     }
 }
 

@@ -24,6 +24,7 @@ pub fn page(lang: Lang, messages: &[OutboxEntry], demo: bool) -> Response {
             lang_switch: Some((format!("/dev/outbox?lang={other}"), t(l, "lang.other"))),
             wide: true,
             refresh_secs: None,
+            poll_url: None,
         },
         html! {
             h1 { (t(l, "outbox.title")) }
