@@ -14,6 +14,7 @@ pub struct Browser {
 }
 
 /// A rendered login page.
+#[derive(Debug, Clone)]
 pub struct LoginPage {
     /// Its URL.
     pub url: String,
@@ -144,6 +145,76 @@ impl Browser {
         url::Url::parse(&location)
             .unwrap_or_else(|_| panic!("expected a redirect to the client, got {location}"))
     }
+}
+
+/// Where a step of a multi-step login led.
+#[derive(Debug)]
+pub enum Step {
+    /// The next page of the login (or the same page with a message).
+    Page(LoginPage),
+    /// Out to the client: the callback URL with `code` (or `error`), `state` and `iss`.
+    Client(url::Url),
+}
+
+impl Step {
+    /// The page; panics with what happened instead.
+    pub fn page(self) -> LoginPage {
+        match self {
+            Step::Page(p) => p,
+            Step::Client(u) => panic!("expected another login page, got {u}"),
+        }
+    }
+
+    /// The callback URL; panics with the page's text instead.
+    pub fn client(self) -> url::Url {
+        match self {
+            Step::Client(u) => u,
+            Step::Page(p) => panic!("expected the client, still on {}:\n{}", p.url, p.html),
+        }
+    }
+}
+
+impl Browser {
+    /// Posts one step of a multi-step login (identify, choose, enter a code) and follows
+    /// the 303: to the next login page, or out to the client.
+    pub async fn step(&self, page: &LoginPage, fields: &[(&str, &str)]) -> Step {
+        let (status, location) = self.submit(page, fields).await;
+        assert_eq!(status, 303, "a login POST answers 303 (PRG)");
+        let base = url::Url::parse(&page.url).expect("page url");
+        let next = base.join(&location).expect("location");
+        if next.origin() == base.origin() && next.path().starts_with("/login/") {
+            Step::Page(self.page(next.as_str()).await)
+        } else {
+            Step::Client(next)
+        }
+    }
+}
+
+/// The development outbox of the server at `issuer`, newest first
+/// (`/dev/outbox.json`).
+pub async fn outbox(issuer: &str) -> Vec<serde_json::Value> {
+    reqwest::get(format!("{issuer}/dev/outbox.json"))
+        .await
+        .expect("outbox")
+        .json()
+        .await
+        .expect("outbox JSON")
+}
+
+/// The code in the newest SMS to `to` (E.164) in the development outbox: its first run
+/// of four or more digits.
+pub async fn latest_sms_code(issuer: &str, to: &str) -> String {
+    let messages = outbox(issuer).await;
+    let text = messages
+        .iter()
+        .find(|m| m["channel"] == "sms" && m["to"] == to)
+        .and_then(|m| m["text"].as_str())
+        .unwrap_or_else(|| panic!("no SMS to {to} in the outbox: {messages:?}"))
+        .to_owned();
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() >= 4)
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .to_owned()
 }
 
 /// A query parameter of a URL.

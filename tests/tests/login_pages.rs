@@ -159,6 +159,27 @@ async fn forgery_is_refused(backend: Backend) {
     assert!(location.contains("code="));
 }
 
+/// The test kit's multi-step driver follows each step: a wrong password is the same
+/// page with a message, the right one leads out to the client.
+async fn steps_are_followed(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    server.add_user("anna", "Losenord-1").await;
+    let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
+    let browser = Browser::new();
+    let page = browser.open_login(rp.start(&[], &[]).url.as_str()).await;
+    let again = browser
+        .step(&page, &[("username", "anna"), ("password", "fel")])
+        .await
+        .page();
+    assert!(again.html.contains("role=\"alert\""), "{}", again.html);
+    assert_eq!(again.input_value("username").as_deref(), Some("anna"));
+    let back = browser
+        .step(&again, &[("username", "anna"), ("password", "Losenord-1")])
+        .await
+        .client();
+    assert!(param(&back, "code").is_some(), "{back}");
+}
+
 /// "Avbryt" returns access_denied to the client with state and iss.
 async fn cancel(backend: Backend) {
     let (server, rp) = setup(backend).await;
@@ -391,6 +412,7 @@ fn rp_issuer(url: &str, path: &str) -> String {
 }
 
 on_both_backends!(
+    steps_are_followed,
     throttling,
     failures_look_alike,
     forgery_is_refused,
