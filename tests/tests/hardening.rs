@@ -899,7 +899,10 @@ async fn client_credentials_without_scope(backend: Backend) {
 /// revokes. `none`: the same token again and again. `rotate` (default): one winner,
 /// the rest revoke the grant.
 async fn refresh_policies(backend: Backend) {
-    let mut setup = Setup::default();
+    let clock = std::sync::Arc::new(portvakt_core::time::ManualClock::at(
+        portvakt_core::time::UnixTime::now(),
+    ));
+    let mut setup = Setup::default().clock(clock.clone());
     for (name, policy) in [
         (
             "grace",
@@ -954,7 +957,7 @@ async fn refresh_policies(backend: Backend) {
         let (status, body) = refresh("grace", t.clone()).await;
         assert_eq!(status, 200, "every answer of the burst works: {body}");
     }
-    tokio::time::sleep(Duration::from_millis(3100)).await;
+    clock.advance(Duration::from_secs(3));
     let (status, _) = refresh("grace", token).await;
     assert_eq!(status, 400, "after the grace period a replay is reuse");
     let (status, _) = refresh("grace", next[0].clone()).await;

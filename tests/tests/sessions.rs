@@ -4,11 +4,13 @@
 
 use openidconnect::TokenResponse;
 use openidconnect::core::CoreTokenResponse;
+use portvakt_core::time::{ManualClock, UnixTime};
 use portvakt_tests::browser::{Browser, param};
 use portvakt_tests::flow::{claims, silently};
 use portvakt_tests::rp::Rp;
 use portvakt_tests::server::{SECRET, Setup, TestServer};
 use portvakt_tests::{Backend, on_both_backends};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Signs in through the login page with `browser`; returns the tokens.
@@ -33,11 +35,21 @@ async fn sign_in(
 }
 
 async fn setup(backend: Backend) -> (TestServer, Rp) {
-    let server = TestServer::start(backend).await;
+    let (server, rp, _) = setup_with_clock(backend).await;
+    (server, rp)
+}
+
+/// [`setup`] on a manual clock the test moves instead of sleeping.
+async fn setup_with_clock(backend: Backend) -> (TestServer, Rp, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::at(UnixTime::now()));
+    let server = TestServer::builder()
+        .clock(clock.clone())
+        .start(backend)
+        .await;
     server.add_user("anna", "Losenord-1").await;
     server.add_user("bertil", "Losenord-2").await;
     let rp = Rp::discover(&server.issuer, "rp", Some(SECRET)).await;
-    (server, rp)
+    (server, rp, clock)
 }
 
 /// oidcc-prompt-none-logged-in and -not-logged-in.
@@ -72,10 +84,10 @@ async fn prompt_none(backend: Backend) {
 
 /// oidcc-prompt-login: a new login even with a session; auth_time moves forward.
 async fn prompt_login(backend: Backend) {
-    let (_server, rp) = setup(backend).await;
+    let (_server, rp, clock) = setup_with_clock(backend).await;
     let browser = Browser::new();
     let first = sign_in(&rp, &browser, &[], "anna", "Losenord-1").await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_secs(1));
     let flow = rp.start(&[], &[("prompt", "login")]);
     assert!(
         browser
@@ -88,9 +100,9 @@ async fn prompt_login(backend: Backend) {
     assert!(claims(&second)["auth_time"].as_i64() > claims(&first)["auth_time"].as_i64());
 }
 
-/// oidcc-max-age-1 (with a real wait) and oidcc-max-age-10000.
+/// oidcc-max-age-1 (two seconds later, on the server's clock) and oidcc-max-age-10000.
 async fn max_age(backend: Backend) {
-    let (_server, rp) = setup(backend).await;
+    let (_server, rp, clock) = setup_with_clock(backend).await;
     let browser = Browser::new();
     let first = sign_in(&rp, &browser, &[("max_age", "15000")], "anna", "Losenord-1").await;
     let t1 = claims(&first)["auth_time"]
@@ -101,7 +113,7 @@ async fn max_age(backend: Backend) {
         .expect("within max_age");
     assert_eq!(claims(&again)["auth_time"].as_i64(), Some(t1));
     assert_eq!(claims(&again)["sub"], claims(&first)["sub"]);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    clock.advance(Duration::from_secs(2));
     let flow = rp.start(&[], &[("max_age", "1")]);
     assert!(
         browser
@@ -323,9 +335,15 @@ async fn new_key_at_every_login(backend: Backend) {
     assert_ne!(k1, k2);
 }
 
-/// A server with these session timeouts, and rp2 allowed one idle second.
-async fn timeout_server(backend: Backend, idle: u64, absolute: u64) -> (TestServer, Rp, Rp) {
-    let mut setup = Setup::default();
+/// A server with these session timeouts on a manual clock, and rp2 allowed one idle
+/// second.
+async fn timeout_server(
+    backend: Backend,
+    idle: u64,
+    absolute: u64,
+) -> (TestServer, Rp, Rp, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::at(UnixTime::now()));
+    let mut setup = Setup::default().clock(clock.clone());
     setup.main.push_str(&format!(
         "\n[sessions]\nidle_timeout_secs = {idle}\nabsolute_timeout_secs = {absolute}\n"
     ));
@@ -341,21 +359,19 @@ async fn timeout_server(backend: Backend, idle: u64, absolute: u64) -> (TestServ
     let rp2 = Rp::discover(&server.issuer, "rp2", Some(SECRET))
         .await
         .with_post_auth();
-    (server, rp, rp2)
+    (server, rp, rp2, clock)
 }
 
-/// S28: idle and absolute timeouts, and a client's shorter idle timeout. Timestamps are
-/// whole seconds, so every check keeps at least a second from the limit it probes, and
-/// each limit is probed where the other cannot be the cause.
+/// S28: idle and absolute timeouts, and a client's shorter idle timeout, on the
+/// server's clock (moved, not waited for).
 async fn timeouts(backend: Backend) {
     let none = [("prompt", "none")];
     // Idle: 4 s. Use extends it; a client may shorten it; left alone, it ends.
-    let (_server, rp, rp2) = timeout_server(backend, 4, 3600).await;
+    let (_server, rp, rp2, clock) = timeout_server(backend, 4, 3600).await;
     let browser = Browser::new();
     sign_in(&rp, &browser, &[], "anna", "Losenord-1").await;
-    let start = tokio::time::Instant::now();
-    let at = |ms: u64| tokio::time::sleep_until(start + Duration::from_millis(ms));
-    at(1500).await;
+    let wait = |secs| clock.advance(Duration::from_secs(secs));
+    wait(2);
     assert_eq!(
         silently(&rp2, &browser, &none).await.err().as_deref(),
         Some("login_required"),
@@ -364,31 +380,30 @@ async fn timeouts(backend: Backend) {
     silently(&rp, &browser, &none)
         .await
         .expect("rp allows four");
-    at(3500).await;
-    silently(&rp, &browser, &none).await.expect("used 2 s ago");
-    at(5500).await;
+    wait(3);
+    silently(&rp, &browser, &none).await.expect("used 3 s ago");
+    wait(3);
     silently(&rp, &browser, &none)
         .await
-        .expect("5.5 s after sign-in: use extended it");
-    at(11000).await;
+        .expect("8 s after sign-in: use extended it");
+    wait(4);
     assert_eq!(
         silently(&rp, &browser, &none).await.err().as_deref(),
         Some("login_required"),
-        "idle for 5.5 s"
+        "idle for 4 s"
     );
     // Absolute: 5 s, however busy; idle would allow 60.
-    let (_server, rp, _) = timeout_server(backend, 60, 5).await;
+    let (_server, rp, _, clock) = timeout_server(backend, 60, 5).await;
     let browser = Browser::new();
     sign_in(&rp, &browser, &[], "anna", "Losenord-1").await;
-    let start = tokio::time::Instant::now();
-    let at = |ms: u64| tokio::time::sleep_until(start + Duration::from_millis(ms));
-    at(1500).await;
+    let wait = |secs| clock.advance(Duration::from_secs(secs));
+    wait(2);
     silently(&rp, &browser, &none).await.expect("young");
-    at(3000).await;
+    wait(2);
     silently(&rp, &browser, &none)
         .await
         .expect("still under 5 s");
-    at(6500).await;
+    wait(1);
     assert_eq!(
         silently(&rp, &browser, &none).await.err().as_deref(),
         Some("login_required"),

@@ -132,7 +132,12 @@ pub async fn build_state(
     if config.settings.profile == Profile::Development {
         import_demo_accounts(&config, &backends.sql, &hasher).await?;
     }
-    let keys = KeyCache::load(Arc::new(backends.sql.clone()), &config.settings).await?;
+    let keys = KeyCache::load(
+        Arc::new(backends.sql.clone()),
+        &config.settings,
+        clock.clone(),
+    )
+    .await?;
     keys.spawn_reloader(Duration::from_secs(config.settings.keys.reload_secs.max(1)));
     let gateways = gateways::gateways(&config, backends.ephemeral.clone())?;
     let messenger = Messenger::new(

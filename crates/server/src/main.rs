@@ -193,7 +193,12 @@ async fn main() -> anyhow::Result<()> {
             sql.migrate().await?;
             // Keys too: instances starting together then find them instead of each
             // generating its own.
-            portvakt_web::keys::KeyCache::load(Arc::new(sql.clone()), &config.settings).await?;
+            portvakt_web::keys::KeyCache::load(
+                Arc::new(sql.clone()),
+                &config.settings,
+                Arc::new(portvakt_core::time::SystemClock),
+            )
+            .await?;
             println!(
                 "migrations applied; signing keys present for {}",
                 config.settings.keys.algorithms.join(", ")

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use portvakt_core::config::Settings;
 use portvakt_core::ports::KeyRepo;
-use portvakt_core::time::UnixTime;
+use portvakt_core::time::Clock;
 use portvakt_jose::{Keyring, generate_key, plan_unconfigured_retirement};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -14,13 +14,19 @@ use std::time::Duration;
 pub struct KeyCache {
     repo: Arc<dyn KeyRepo>,
     ring: Arc<RwLock<Arc<Keyring>>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl KeyCache {
     /// Loads the keys, first creating one per configured algorithm that has none
-    /// (first start). Keys are generated active immediately: nothing was signed before.
-    pub async fn load(repo: Arc<dyn KeyRepo>, settings: &Settings) -> Result<Self, AppError> {
-        let now = UnixTime::now();
+    /// (first start). Keys are generated active immediately (at `clock`'s now): nothing
+    /// was signed before.
+    pub async fn load(
+        repo: Arc<dyn KeyRepo>,
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, AppError> {
+        let now = clock.now();
         let existing = repo.list_keys(now).await?;
         for alg in &settings.keys.algorithms {
             if !existing.iter().any(|k| &k.alg == alg) {
@@ -46,6 +52,7 @@ impl KeyCache {
         Ok(KeyCache {
             repo,
             ring: Arc::new(RwLock::new(Arc::new(ring))),
+            clock,
         })
     }
 
@@ -59,7 +66,7 @@ impl KeyCache {
 
     /// Re-reads the keys from the database.
     pub async fn reload(&self) -> Result<(), AppError> {
-        let ring = Keyring::new(self.repo.list_keys(UnixTime::now()).await?)?;
+        let ring = Keyring::new(self.repo.list_keys(self.clock.now()).await?)?;
         match self.ring.write() {
             Ok(mut g) => *g = Arc::new(ring),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(ring),
