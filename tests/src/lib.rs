@@ -7,6 +7,7 @@
 //! reachable the test fails with a message saying so — it never skips.
 
 pub mod browser;
+pub mod chromium;
 pub mod proxy;
 pub mod rp;
 pub mod server;

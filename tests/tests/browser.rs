@@ -5,48 +5,11 @@
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (packages chromium and
 //! chromium-driver, installed by .ci/run); it fails, never skips, without them.
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use portvakt_tests::Backend;
+use portvakt_tests::chromium::{chromedriver, chromium};
 use portvakt_tests::server::{Setup, TestServer};
-use serde_json::json;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn chromedriver() -> (Driver, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    // In `Driver` at once: killed and waited for however this function ends.
-    let driver = Driver(
-        Command::new("/usr/bin/chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "chromedriver is required: apt-get install chromium chromium-driver (see .ci/run)",
-            ),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{url}/status")).await.is_ok() {
-            return (driver, url);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not start");
-}
 
 /// A relying party's callback on another origin: answers every request with a page.
 async fn callback_server() -> u16 {
@@ -135,25 +98,7 @@ branding = { color = "#c8102e" }
         )
         .await;
     let (_driver, driver_url) = chromedriver().await;
-    let profile = tempfile::tempdir().expect("profile dir");
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1000,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }),
-    );
-    let browser = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .expect("connect to chromedriver");
+    let (browser, _profile) = chromium(&driver_url).await;
     let run = async {
         browser.goto(&server.url("/demo")).await.expect("demo page");
         browser
