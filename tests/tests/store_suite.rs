@@ -722,6 +722,66 @@ async fn a_refused_send_gives_back_the_other_counts(backend: Backend) {
     assert_eq!(count("send:account:bertil").await, "3");
 }
 
+/// A person a method identified: found, refused, created once however many log in in
+/// parallel, and refused while an administrator's lock holds.
+async fn persons_are_resolved_by_policy(backend: Backend) {
+    use portvakt_core::person::{
+        IdentifiedPerson, PersonResolution, UnknownPersonPolicy, resolve_person,
+    };
+    let (sql, _guard) = sql_store(backend).await;
+    let now = UnixTime(1_800_000_000);
+    let person = IdentifiedPerson {
+        personnummer: Personnummer::parse("19811218-9876", (2026, 12, 2)).expect("pnr"),
+        given_name: Some("Karl".into()),
+        family_name: Some("Karlsson".into()),
+    };
+    assert_eq!(
+        resolve_person(&sql, &person, UnknownPersonPolicy::Refuse, now)
+            .await
+            .expect("resolve"),
+        PersonResolution::NoAccount
+    );
+    let sql = Arc::new(sql);
+    let creates = (0..10).map(|_| {
+        let (sql, person) = (sql.clone(), person.clone());
+        tokio::spawn(async move {
+            resolve_person(&*sql, &person, UnknownPersonPolicy::Create, now)
+                .await
+                .expect("resolve")
+        })
+    });
+    let results: Vec<_> = futures::future::join_all(creates)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    let created: Vec<&Account> = results
+        .iter()
+        .filter_map(|r| match r {
+            PersonResolution::Created(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        created.len(),
+        1,
+        "one account for ten first logins: {results:?}"
+    );
+    let id = created[0].id.clone();
+    assert!(results.iter().all(|r| match r {
+        PersonResolution::Created(a) | PersonResolution::Found(a) => a.id == id,
+        _ => false,
+    }));
+    assert_eq!(created[0].name.as_deref(), Some("Karl Karlsson"));
+    sql.set_locked(&id, Some(now), now).await.expect("lock");
+    assert_eq!(
+        resolve_person(&*sql, &person, UnknownPersonPolicy::Create, now)
+            .await
+            .expect("resolve"),
+        PersonResolution::Locked
+    );
+}
+
 struct NoAudit;
 
 #[async_trait::async_trait]
@@ -751,4 +811,5 @@ on_both_backends!(
     ephemeral_push_recent_keeps_the_newest,
     send_limits_hold_under_parallel_sends,
     a_refused_send_gives_back_the_other_counts,
+    persons_are_resolved_by_policy,
 );

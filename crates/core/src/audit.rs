@@ -35,11 +35,14 @@ pub enum AuditKind {
     MessageSent,
     /// An SMS or e-mail was not sent: over a send limit, or the gateway failed.
     MessageNotSent,
+    /// A login created an account for a person it identified (a method's
+    /// `unknown_person = "create"`).
+    AccountCreated,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 13] = [
+    pub const ALL: [AuditKind; 14] = [
         AuditKind::SessionEnded,
         AuditKind::BackchannelLogoutFailed,
         AuditKind::LoginSucceeded,
@@ -53,6 +56,7 @@ impl AuditKind {
         AuditKind::ClientAuthFailed,
         AuditKind::MessageSent,
         AuditKind::MessageNotSent,
+        AuditKind::AccountCreated,
     ];
 
     /// The kind with this stored name.
@@ -76,6 +80,7 @@ impl AuditKind {
             AuditKind::BackchannelLogoutFailed => "backchannel_logout_failed",
             AuditKind::MessageSent => "message_sent",
             AuditKind::MessageNotSent => "message_not_sent",
+            AuditKind::AccountCreated => "account_created",
         }
     }
 }

@@ -36,6 +36,14 @@ const SV: &[(&str, &str)] = &[
     ),
     ("error.fields_required", "Fyll i alla fält."),
     (
+        "login.no_account",
+        "Det finns inget konto för dig här. Kontakta tjänsten du ville logga in på om du ska ha ett.",
+    ),
+    (
+        "login.account_locked",
+        "Ditt konto är spärrat. Kontakta supporten för att få det upplåst.",
+    ),
+    (
         "login.too_many_attempts",
         "Inloggningen är tillfälligt spärrad efter för många felaktiga försök. Försök igen om en stund. Behöver du komma in nu, kontakta supporten.",
     ),
@@ -219,6 +227,14 @@ const EN: &[(&str, &str)] = &[
         "Your customer number is on your latest invoice.",
     ),
     ("error.fields_required", "Please fill in every field."),
+    (
+        "login.no_account",
+        "There is no account for you here. Contact the service you wanted to sign in to if you should have one.",
+    ),
+    (
+        "login.account_locked",
+        "Your account is locked. Contact support to have it unlocked.",
+    ),
     (
         "login.too_many_attempts",
         "Signing in is blocked for a while after too many wrong attempts. Try again later, or contact support if you need to get in now.",

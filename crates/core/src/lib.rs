@@ -16,6 +16,7 @@ pub mod ids;
 pub mod normalize;
 pub mod notify;
 pub mod oauth_error;
+pub mod person;
 pub mod phone;
 pub mod pkce;
 pub mod ports;

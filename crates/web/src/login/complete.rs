@@ -2,13 +2,15 @@
 //! or finish it, establish (or upgrade) the session, and issue the authorization code
 //! (RFC 6749 §4.1.2).
 
-use super::{LoginTransaction, OfferedMethod, Outcome};
+use super::{LoginMethod, LoginTransaction, OfferedMethod, Outcome};
 use crate::error::AppError;
 use crate::session::{self, Current};
 use crate::state::AppState;
+use portvakt_core::audit::{AuditEvent, AuditKind};
 use portvakt_core::authorize::AuthorizationRequest;
 use portvakt_core::grant::AuthorizationCode;
 use portvakt_core::ids::GrantId;
+use portvakt_core::person::{PersonResolution, resolve_person};
 use portvakt_core::session::{Session, SessionAuth};
 use std::time::Duration;
 
@@ -29,16 +31,65 @@ pub enum Next {
     Ended,
 }
 
+/// Turns an identified person into an authenticated account, or into a refusal, by the
+/// method's policy (`core::person::resolve_person`). Every other outcome passes through.
+async fn settle(
+    app: &AppState,
+    offered: &OfferedMethod,
+    method: &dyn LoginMethod,
+    outcome: Outcome<serde_json::Value>,
+) -> Result<Outcome<serde_json::Value>, AppError> {
+    let Outcome::Identified { person, amr, step } = outcome else {
+        return Ok(outcome);
+    };
+    let now = app.clock.now();
+    let resolution = resolve_person(&*app.accounts, &person, method.unknown_person(), now).await?;
+    let (account, created) = match resolution {
+        PersonResolution::Found(a) => (a, false),
+        PersonResolution::Created(a) => (a, true),
+        PersonResolution::NoAccount => {
+            return Ok(Outcome::Failed {
+                step,
+                message: "login.no_account",
+            });
+        }
+        PersonResolution::Locked => {
+            return Ok(Outcome::Failed {
+                step,
+                message: "login.account_locked",
+            });
+        }
+    };
+    if created {
+        app.audit(
+            AuditEvent::now(AuditKind::AccountCreated)
+                .account(&account.id)
+                .detail(&offered.method),
+        )
+        .await;
+    }
+    Ok(Outcome::Authenticated(super::Authenticated {
+        account_id: account.id,
+        amr,
+        password_generation: account.password_generation,
+    }))
+}
+
 /// Applies `outcome` to `tx`. `prior` is the session the browser already has, if any:
 /// a login by the same user upgrades it (step-up), keeping its `sid` and clients.
 pub async fn apply(
     app: &AppState,
     tx: &mut LoginTransaction,
     offered: &OfferedMethod,
+    method: &dyn LoginMethod,
     outcome: Outcome<serde_json::Value>,
     prior: Option<Current>,
 ) -> Result<Next, AppError> {
+    let outcome = settle(app, offered, method, outcome).await?;
     match outcome {
+        Outcome::Identified { .. } => Err(AppError::Internal(
+            "an identified person was not settled".into(),
+        )),
         Outcome::Continue(step) => {
             tx.method_state = step;
             Ok(if tx.save(app).await? {

@@ -10,6 +10,7 @@ use portvakt_core::acr::Amr;
 use portvakt_core::config::ClientConfig;
 use portvakt_core::i18n::Lang;
 use portvakt_core::ids::AccountId;
+use portvakt_core::person::{IdentifiedPerson, UnknownPersonPolicy};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -45,6 +46,17 @@ pub enum Outcome<S> {
     },
     /// The user is authenticated.
     Authenticated(Authenticated),
+    /// The method verified who the person is (a personnummer from BankID) but not which
+    /// account that is: the framework finds it, or applies the method's
+    /// [`Method::unknown_person`] policy, and shows `step` with a message on refusal.
+    Identified {
+        /// Who.
+        person: IdentifiedPerson,
+        /// How (RFC 8176).
+        amr: Vec<Amr>,
+        /// The step to show again if the person cannot sign in.
+        step: S,
+    },
 }
 
 impl<S> Outcome<S> {
@@ -56,6 +68,11 @@ impl<S> Outcome<S> {
                 message,
             },
             Outcome::Authenticated(a) => Outcome::Authenticated(a),
+            Outcome::Identified { person, amr, step } => Outcome::Identified {
+                person,
+                amr,
+                step: f(step)?,
+            },
         })
     }
 }
@@ -122,6 +139,13 @@ pub trait Method: Send + Sync + 'static {
         Ok(None)
     }
 
+    /// What happens when this method identifies a person without an account
+    /// (`[methods.<id>] unknown_person`); methods that find accounts themselves never
+    /// ask.
+    fn unknown_person(&self) -> UnknownPersonPolicy {
+        UnknownPersonPolicy::Refuse
+    }
+
     /// The user left `step` unfinished: cancel what it started (a BankID order),
     /// invalidate what it sent (a code).
     async fn on_leave(
@@ -164,6 +188,8 @@ pub trait LoginMethod: Send + Sync {
         step: &Value,
         why: Leave,
     ) -> Result<(), AppError>;
+    /// See [`Method::unknown_person`].
+    fn unknown_person(&self) -> UnknownPersonPolicy;
 }
 
 fn parse<S: DeserializeOwned>(method: &'static str, step: &Value) -> Result<S, AppError> {
@@ -222,6 +248,10 @@ impl<M: Method> LoginMethod for M {
     ) -> Result<(), AppError> {
         let step = parse(Method::label(self), step)?;
         Method::on_leave(self, cx, step, why).await
+    }
+
+    fn unknown_person(&self) -> UnknownPersonPolicy {
+        Method::unknown_person(self)
     }
 }
 

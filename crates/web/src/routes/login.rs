@@ -180,7 +180,7 @@ pub async fn show(
     if let Some(outcome) = polled {
         let prior = session::current(&app, &headers, None).await?;
         let offered = a.offered.clone();
-        match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
+        match complete::apply(&app, &mut a.tx, &offered, a.method, outcome, prior).await? {
             Next::Client { url, cookie } => return Ok(with_cookie(see_other(&url), &cookie)),
             Next::Ended => return Ok(expired(&a.tx.lang)),
             Next::Page => {}
@@ -300,7 +300,7 @@ pub async fn submit(
     let prior = session::current(&app, &headers, None).await?;
     let offered = a.offered.clone();
     Ok(
-        match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
+        match complete::apply(&app, &mut a.tx, &offered, a.method, outcome, prior).await? {
             Next::Page => see_other(&format!("/login/{}", a.tx.id)),
             Next::Client { url, cookie } => with_cookie(see_other(&url), &cookie),
             Next::Ended => expired(&a.tx.lang),
@@ -330,7 +330,7 @@ pub async fn poll(
     if let Some(outcome) = outcome {
         let prior = session::current(&app, &headers, None).await?;
         let offered = a.offered.clone();
-        match complete::apply(&app, &mut a.tx, &offered, outcome, prior).await? {
+        match complete::apply(&app, &mut a.tx, &offered, a.method, outcome, prior).await? {
             Next::Page => {}
             Next::Client { url, cookie } => {
                 return Ok(with_cookie(
