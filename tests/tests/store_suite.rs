@@ -782,6 +782,127 @@ async fn persons_are_resolved_by_policy(backend: Backend) {
     );
 }
 
+/// A method's failure lockout: after the last allowed failure that method refuses (not
+/// another), until its deadline on the clock or, without one, until `users unlock`.
+async fn failure_lockouts_are_per_method_and_end(backend: Backend) {
+    use portvakt_core::lock::{Block, FailureLockout};
+    use portvakt_core::time::ManualClock;
+    let store = Ephemeral::new(ephemeral_store(backend).await);
+    let clock = Arc::new(ManualClock::at(UnixTime(1_800_000_000)));
+    let lockout = FailureLockout::new(
+        store.clone(),
+        clock.clone(),
+        3,
+        Some(Duration::from_secs(900)),
+    );
+    let anna = account("anna");
+    for _ in 0..2 {
+        assert_eq!(lockout.failed(&anna, "password").await.expect("fail"), None);
+    }
+    lockout.succeeded(&anna, "password").await.expect("ok");
+    for _ in 0..2 {
+        assert_eq!(lockout.failed(&anna, "password").await.expect("fail"), None);
+    }
+    let locked = lockout.failed(&anna, "password").await.expect("fail");
+    assert_eq!(
+        locked,
+        Some(Block::MethodLockout {
+            method: "password".into(),
+            until: Some(UnixTime(1_800_000_900)),
+        }),
+        "the third consecutive failure locks; a success between starts the count again"
+    );
+    assert!(
+        lockout
+            .check(&anna, "password")
+            .await
+            .expect("check")
+            .is_some()
+    );
+    assert_eq!(
+        lockout.check(&anna, "bankid").await.expect("check"),
+        None,
+        "a password lockout does not block another method"
+    );
+    assert!(!locked.expect("block").ends_sessions());
+    clock.advance(Duration::from_secs(900));
+    assert_eq!(lockout.check(&anna, "password").await.expect("check"), None);
+
+    // Until unlocked: parallel failures lock once, and a new unlock generation ends it.
+    let forever = FailureLockout::new(store, clock.clone(), 3, None);
+    let bertil = account("bertil");
+    let fails = (0..10).map(|_| {
+        let (forever, bertil) = (forever.clone(), bertil.clone());
+        tokio::spawn(async move { forever.failed(&bertil, "pin").await.expect("fail") })
+    });
+    let locks = futures::future::join_all(fails)
+        .await
+        .into_iter()
+        .filter(|r| r.as_ref().expect("task").is_some())
+        .count();
+    assert!(locks >= 1, "parallel failures lock");
+    clock.advance(Duration::from_secs(365 * 86_400));
+    assert!(
+        forever
+            .check(&bertil, "pin")
+            .await
+            .expect("check")
+            .is_some()
+    );
+    let mut unlocked = bertil.clone();
+    unlocked.unlock_generation += 1;
+    assert_eq!(forever.check(&unlocked, "pin").await.expect("check"), None);
+}
+
+/// "At most five SMS codes a day, then blocked until the next day": exactly five of 20
+/// parallel, and again after midnight in Sweden, across a change to summer time too.
+async fn daily_quotas_start_again_at_swedish_midnight(backend: Backend) {
+    use portvakt_core::lock::{Block, DailyQuota};
+    use portvakt_core::time::ManualClock;
+    let at = |t: &str| {
+        let ts: jiff::Timestamp = t.parse().expect("time");
+        UnixTime(ts.as_second())
+    };
+    let store = Ephemeral::new(ephemeral_store(backend).await);
+    // 23:30 on the night summer time starts (a 23-hour day follows).
+    let clock = Arc::new(ManualClock::at(at("2026-03-28T23:30:00+01:00")));
+    let quota = DailyQuota::new(store, clock.clone(), "sms", 5);
+    let anna = account("anna");
+    let takes = (0..20).map(|_| {
+        let (quota, anna) = (quota.clone(), anna.clone());
+        tokio::spawn(async move { quota.take(&anna).await.expect("take") })
+    });
+    let results: Vec<_> = futures::future::join_all(takes)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 5);
+    assert!(results.contains(&Err(Block::ChannelBlock {
+        channel: "sms",
+        until: at("2026-03-29T00:00:00+01:00"),
+    })));
+    assert!(quota.is_used_up(&anna).await.expect("used"));
+    clock.advance(Duration::from_secs(31 * 60));
+    assert_eq!(quota.take(&anna).await.expect("take"), Ok(()), "a new day");
+    assert!(!quota.is_used_up(&anna).await.expect("used"));
+    for _ in 0..4 {
+        quota
+            .take(&anna)
+            .await
+            .expect("take")
+            .expect("within today's five");
+    }
+    // The 23-hour day ends at midnight summer time.
+    assert_eq!(
+        quota.take(&anna).await.expect("take"),
+        Err(Block::ChannelBlock {
+            channel: "sms",
+            until: at("2026-03-30T00:00:00+02:00"),
+        })
+    );
+}
+
 struct NoAudit;
 
 #[async_trait::async_trait]
@@ -812,4 +933,6 @@ on_both_backends!(
     send_limits_hold_under_parallel_sends,
     a_refused_send_gives_back_the_other_counts,
     persons_are_resolved_by_policy,
+    failure_lockouts_are_per_method_and_end,
+    daily_quotas_start_again_at_swedish_midnight,
 );

@@ -77,6 +77,11 @@ pub mod keys {
     }
     /// The development outbox's list.
     pub const DEV_OUTBOX: &str = "dev-outbox";
+    /// A method's failure lockout (its deadline), per method, account and unlock
+    /// generation.
+    pub fn lockout(who: &str) -> String {
+        format!("lockout:{who}")
+    }
     /// A send-limit counter (`address:…`, `account:…`, `destination:…`).
     pub fn send_count(scope: &str) -> String {
         format!("send:{scope}")
@@ -234,6 +239,16 @@ impl Ephemeral {
     /// Gives back one count taken in advance (never below zero; the window stays).
     pub async fn give_back(&self, key: &str) -> Result<u64, StoreError> {
         self.store.decrement(&keys::counter(key)).await
+    }
+
+    /// A counter's value now (0 when absent).
+    pub async fn counter(&self, key: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .store
+            .get(&keys::counter(key))
+            .await?
+            .and_then(|b| std::str::from_utf8(&b).ok()?.parse().ok())
+            .unwrap_or(0))
     }
 
     /// Clears a counter.

@@ -13,6 +13,7 @@ pub mod grant;
 pub mod i18n;
 pub mod identity;
 pub mod ids;
+pub mod lock;
 pub mod normalize;
 pub mod notify;
 pub mod oauth_error;
