@@ -175,14 +175,16 @@ impl Step {
 }
 
 impl Browser {
-    /// Posts one step of a multi-step login (identify, choose, enter a code) and follows
-    /// the 303: to the next login page, or out to the client.
+    /// Posts one step of a multi-step login (identify, choose, enter a code) or of a flow
+    /// and follows the 303: to the next page (`/login/…`, `/flow/…`), or out to the
+    /// client.
     pub async fn step(&self, page: &LoginPage, fields: &[(&str, &str)]) -> Step {
         let (status, location) = self.submit(page, fields).await;
         assert_eq!(status, 303, "a login POST answers 303 (PRG)");
         let base = url::Url::parse(&page.url).expect("page url");
         let next = base.join(&location).expect("location");
-        if next.origin() == base.origin() && next.path().starts_with("/login/") {
+        let ours = next.path().starts_with("/login/") || next.path().starts_with("/flow/");
+        if next.origin() == base.origin() && ours {
             Step::Page(self.page(next.as_str()).await)
         } else {
             Step::Client(next)

@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod chromium;
+pub mod flows;
 pub mod proxy;
 pub mod rp;
 pub mod server;

@@ -72,6 +72,8 @@ pub struct Setup {
     pub reuse_database: Option<String>,
     /// The server's time: a manual clock the test moves instead of sleeping.
     pub clock: Option<Arc<portvakt_core::time::ManualClock>>,
+    /// Flows of the test's own, to drive the flow framework.
+    pub flows: Option<portvakt_web::flows::FlowRegistry>,
 }
 
 impl Default for Setup {
@@ -100,6 +102,7 @@ acr_values = ["urn:test:acr:customer"]
             redis_url: None,
             reuse_database: None,
             clock: None,
+            flows: None,
         }
     }
 }
@@ -228,7 +231,7 @@ impl TestServer {
     }
 
     /// Starts a server with an adjusted setup.
-    pub async fn start_with(backend: Backend, setup: Setup) -> Self {
+    pub async fn start_with(backend: Backend, mut setup: Setup) -> Self {
         // The server's warnings and errors, in the failing test's captured output.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -260,8 +263,9 @@ impl TestServer {
             Some(c) => c.clone(),
             None => Arc::new(portvakt_core::time::SystemClock),
         };
+        let flows = setup.flows.take();
         let task = tokio::spawn(async move {
-            if let Err(e) = portvakt::serve_with_clock(cfg, listener, clock).await {
+            if let Err(e) = portvakt::serve_with(cfg, listener, clock, flows).await {
                 panic!("server failed: {e:#}");
             }
         });

@@ -69,7 +69,10 @@ async fn wait_for(browser: &fantoccini::Client, css: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_page_passes_axe() {
     let axe = axe_source();
-    let mut setup = Setup::default();
+    let mut setup = Setup {
+        flows: Some(portvakt_tests::flows::registry()),
+        ..Setup::default()
+    };
     setup.main.push_str("\n[demo]\nrelying_party = true\n");
     setup.clients.push((
         "demo.toml".into(),
@@ -140,6 +143,55 @@ branding = { color = "#c8102e" }
             .expect("click");
         wait_for(&browser, "html[lang=en]").await;
         check("login page in English").await;
+        // A flow started from this login page, its link page and its end.
+        let login = browser.current_url().await.expect("url");
+        let tx = login.path().rsplit('/').next().expect("tx").to_owned();
+        browser
+            .goto(&server.url(&format!("/flow/greeting/start?login={tx}&hint=anna")))
+            .await
+            .expect("flow");
+        wait_for(&browser, "form").await;
+        check("a flow's step").await;
+        browser
+            .find(Locator::Css("button[value=submit]"))
+            .await
+            .expect("submit")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "ul.links a").await;
+        let link = browser
+            .find(Locator::Css("ul.links a"))
+            .await
+            .expect("link")
+            .attr("href")
+            .await
+            .expect("href")
+            .expect("a link");
+        browser.goto(&link).await.expect("link page");
+        check("a link's page").await;
+        browser
+            .find(Locator::Css("form button"))
+            .await
+            .expect("continue")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "button[value=submit]").await;
+        browser
+            .find(Locator::Css("button[value=submit]"))
+            .await
+            .expect("submit")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "p[role=status]").await;
+        check("a flow's end").await;
+        browser
+            .goto(login.as_ref())
+            .await
+            .expect("back to the login");
+        wait_for(&browser, "#password").await;
         browser
             .find(Locator::Id("password"))
             .await

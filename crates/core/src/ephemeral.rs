@@ -75,6 +75,14 @@ pub mod keys {
     pub fn demo_state(state: &str) -> String {
         format!("demo:{state}")
     }
+    /// A flow in progress (a reset, a page opened from an e-mail), by the hash of its id.
+    pub fn flow(id: &str) -> String {
+        format!("flow:{}", token_hash(id))
+    }
+    /// A single-use link into a flow, by the hash of its token.
+    pub fn flow_link(token: &str) -> String {
+        format!("flow-link:{}", token_hash(token))
+    }
     /// The development outbox's list.
     pub const DEV_OUTBOX: &str = "dev-outbox";
     /// A method's failure lockout (its deadline), per method, account and unlock

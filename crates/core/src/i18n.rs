@@ -36,6 +36,23 @@ const SV: &[(&str, &str)] = &[
     ),
     ("error.fields_required", "Fyll i alla fält."),
     (
+        "error.flow_expired",
+        "Sidan har gått ut eller är redan klar. Börja om från inloggningen.",
+    ),
+    (
+        "error.link_used",
+        "Länken är redan använd eller har gått ut. Be om en ny.",
+    ),
+    ("flow.back_to_login", "Tillbaka till inloggningen"),
+    ("flow.cancel", "Avbryt"),
+    ("flow.cancelled", "Du avbröt. Ingenting ändrades."),
+    ("link.title", "Fortsätt från din e-post"),
+    (
+        "link.intro",
+        "Du har öppnat en länk från ett e-postmeddelande. Tryck på knappen för att fortsätta. Länken kan bara användas en gång.",
+    ),
+    ("link.continue", "Fortsätt"),
+    (
         "login.no_account",
         "Det finns inget konto för dig här. Kontakta tjänsten du ville logga in på om du ska ha ett.",
     ),
@@ -227,6 +244,23 @@ const EN: &[(&str, &str)] = &[
         "Your customer number is on your latest invoice.",
     ),
     ("error.fields_required", "Please fill in every field."),
+    (
+        "error.flow_expired",
+        "This page has expired or is already finished. Start again from the sign-in page.",
+    ),
+    (
+        "error.link_used",
+        "This link has already been used or has expired. Ask for a new one.",
+    ),
+    ("flow.back_to_login", "Back to sign-in"),
+    ("flow.cancel", "Cancel"),
+    ("flow.cancelled", "You cancelled. Nothing was changed."),
+    ("link.title", "Continue from your e-mail"),
+    (
+        "link.intro",
+        "You opened a link from an e-mail. Press the button to continue. The link works only once.",
+    ),
+    ("link.continue", "Continue"),
     (
         "login.no_account",
         "There is no account for you here. Contact the service you wanted to sign in to if you should have one.",

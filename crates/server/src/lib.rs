@@ -14,6 +14,7 @@ use portvakt_core::ports::{AccountRepo, EphemeralStore, KeyRepo};
 use portvakt_core::time::{Clock, SystemClock, UnixTime};
 use portvakt_store::{MemoryStore, RedisStore, SqlStore};
 use portvakt_web::AppState;
+use portvakt_web::flows::FlowRegistry;
 use portvakt_web::hashing::PasswordHasher;
 use portvakt_web::keys::KeyCache;
 use portvakt_web::state::Readiness;
@@ -126,6 +127,7 @@ pub async fn build_state(
     config: Arc<Config>,
     backends: &Backends,
     clock: Arc<dyn Clock>,
+    flows: Option<FlowRegistry>,
 ) -> anyhow::Result<AppState> {
     prepare_database(&config, &backends.sql).await?;
     let hasher = PasswordHasher::new(&config.settings.login)?;
@@ -147,7 +149,13 @@ pub async fn build_state(
         Arc::new(backends.sql.clone()),
         config.settings.notify.limits.limits(),
     );
+    let flows = flows.unwrap_or_default();
     Ok(AppState {
+        flows: Arc::new(flows),
+        links: portvakt_web::flows::links::FlowLinks::new(
+            Ephemeral::new(backends.ephemeral.clone()),
+            &config.settings.issuer,
+        ),
         clock,
         messenger,
         outbox: gateways.outbox,
@@ -229,9 +237,20 @@ pub async fn serve_with_clock(
     listener: TcpListener,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<()> {
+    serve_with(config, listener, clock, None).await
+}
+
+/// Serves with `clock` as the time and `flows` as the flows outside a login
+/// transaction (tests register flows of their own to drive the framework).
+pub async fn serve_with(
+    config: Arc<Config>,
+    listener: TcpListener,
+    clock: Arc<dyn Clock>,
+    flows: Option<FlowRegistry>,
+) -> anyhow::Result<()> {
     let backends = Backends::connect(&config).await?;
     let http = config.settings.http.clone();
-    let state = build_state(config, &backends, clock).await?;
+    let state = build_state(config, &backends, clock, flows).await?;
     let app = portvakt_web::router(state);
     listener::serve(listener, app, &http, shutdown_signal()).await;
     Ok(())

@@ -49,6 +49,8 @@ mod tests {
             "\"message.",
             "\"step.",
             "\"page.",
+            "\"flow.",
+            "\"link.",
         ];
         let mut missing = Vec::new();
         // The configuration loader names settings (`login.argon2_memory_kib`), not texts.

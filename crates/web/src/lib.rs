@@ -2,6 +2,7 @@
 //! Read [`routes::router`] first: every path the server answers is listed there.
 
 pub mod error;
+pub mod flows;
 pub mod hashing;
 pub mod headers;
 pub mod i18n;

@@ -35,6 +35,10 @@ pub struct AppState {
     pub clock: std::sync::Arc<dyn portvakt_core::time::Clock>,
     /// Sends SMS and e-mail for the login methods (send limits, audit).
     pub messenger: portvakt_core::notify::Messenger,
+    /// Pages outside a login transaction (`/flow/…`).
+    pub flows: Arc<crate::flows::FlowRegistry>,
+    /// Single-use links into flows, for e-mail (`/link/…`).
+    pub links: crate::flows::links::FlowLinks,
     /// The development outbox, when a gateway is the outbox (`/dev/outbox`).
     pub outbox: Option<portvakt_core::notify::outbox::DevOutbox>,
 }

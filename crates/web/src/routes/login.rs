@@ -228,6 +228,7 @@ fn page(app: &AppState, a: &Active<'_>, flash: Option<&str>) -> Result<Response,
         step: a.method.view(&tx.method_state)?,
         error: flash,
         lang_switch: format!("/login/{}?lang={}", tx.id, i18n::other(lang)),
+        cancel: "login.cancel",
     }))
 }
 

@@ -3,6 +3,7 @@
 mod authorize;
 mod demo;
 mod discovery;
+mod flow;
 mod health;
 pub(crate) mod introspect;
 pub(crate) mod login;
@@ -42,6 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login/{tx}", get(login::show).post(login::submit))
         .route("/login/{tx}/poll", get(login::poll))
+        .route("/flow/{flow}/start", get(flow::start))
+        .route("/flow/{id}", get(flow::show).post(flow::submit))
+        .route("/link/{token}", get(flow::link_page).post(flow::link_open))
         .route("/logout", get(logout::get).post(logout::post))
         .route("/logout/confirm", post(logout::confirm))
         .route("/token", post(token::token))

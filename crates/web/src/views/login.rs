@@ -38,6 +38,8 @@ pub struct LoginPage<'a> {
     pub error: Option<&'a str>,
     /// The same page in the other language.
     pub lang_switch: String,
+    /// Catalogue key of the cancel button (`login.cancel`; a flow's way back).
+    pub cancel: &'static str,
 }
 
 /// Renders the login page.
@@ -169,7 +171,7 @@ pub fn render(page: LoginPage<'_>) -> Response {
                         class=[(i > 0).then_some("secondary")] { (t(lang, button.label)) }
                 }
                 div {
-                    button type="submit" class="link" name="action" value="cancel" formnovalidate { (t(lang, "login.cancel")) }
+                    button type="submit" class="link" name="action" value="cancel" formnovalidate { (t(lang, page.cancel)) }
                 }
             }
             @if !page.step.links.is_empty() {

@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod error_page;
+pub mod flow;
 pub mod layout;
 pub mod login;
 pub mod logout;
