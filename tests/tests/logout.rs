@@ -500,7 +500,10 @@ async fn back_channel(backend: Backend) {
 /// cross-site POST cannot confirm; an RP's cross-site form POST (no cookie) is turned
 /// into a GET; an expired hint still identifies.
 async fn hints_speak_for_their_own_session(backend: Backend) {
-    let mut setup = Setup::default();
+    let clock = std::sync::Arc::new(portvakt_core::time::ManualClock::at(
+        portvakt_core::time::UnixTime::now(),
+    ));
+    let mut setup = Setup::default().clock(clock.clone());
     let rp = setup
         .clients
         .iter_mut()
@@ -560,7 +563,7 @@ async fn hints_speak_for_their_own_session(backend: Backend) {
     assert!(location.starts_with("/logout?id_token_hint="), "{location}");
     assert!(location.contains("state=x+y"));
     // Anna's own hint, expired by now, still identifies her session.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    clock.advance(Duration::from_secs(2));
     let r = s
         .get(&[
             ("id_token_hint", &s.id_token),
