@@ -36,9 +36,21 @@ impl Drop for Apache {
 }
 
 impl Apache {
-    /// Starts Apache as the RP `client_id` of `issuer`. `extra` is added to its
-    /// configuration.
+    /// Starts Apache as the RP `client_id` of `issuer` on `port`, or on another free
+    /// port when that one was taken meanwhile (a loopback redirect URI matches any port,
+    /// RFC 8252 §7.3). `extra` is added to its configuration.
     async fn start(issuer: &str, client_id: &str, port: u16, extra: &str) -> Self {
+        let mut port = port;
+        for _ in 0..5 {
+            if let Some(apache) = Self::try_start(issuer, client_id, port, extra).await {
+                return apache;
+            }
+            port = free_port();
+        }
+        panic!("Apache could not listen on a free port five times");
+    }
+
+    async fn try_start(issuer: &str, client_id: &str, port: u16, extra: &str) -> Option<Self> {
         for needed in [
             PathBuf::from(APACHE),
             Path::new(MODULES).join("mod_auth_openidc.so"),
@@ -98,13 +110,22 @@ OIDCPKCEMethod S256
             .stderr(Stdio::null())
             .spawn()
             .expect("start apache2");
-        let apache = Apache { child, port, dir };
+        let mut apache = Apache { child, port, dir };
         for _ in 0..100 {
+            // Up only when Apache itself answers: a port taken meanwhile by another
+            // test's listener also accepts, but then Apache has exited.
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return apache;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if matches!(apache.child.try_wait(), Ok(None)) {
+                    return Some(apache);
+                }
+                return None;
+            }
+            if !matches!(apache.child.try_wait(), Ok(None)) {
+                return None;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
