@@ -1057,6 +1057,9 @@ async fn keys_of_dropped_algorithms_retire(backend: Backend) {
         .0;
     let (ok, text) = second.try_cli(&["keys", "retire", &rs_kid], None);
     assert!(!ok && text.contains("only RS256 key"), "{text}");
+    // A kid is base64url: one that starts with '-' is a kid, not an option.
+    let (ok, text) = second.try_cli(&["keys", "retire", "-Qnotakid"], None);
+    assert!(!ok && text.contains("no published key -Qnotakid"), "{text}");
     drop(first);
 }
 

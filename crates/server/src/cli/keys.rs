@@ -16,7 +16,9 @@ pub(crate) enum KeysCommand {
     /// Stop a key signing now; it leaves the JWKS when the tokens it signed have expired
     /// (or at once with --immediately, for a key that leaked: its tokens stop verifying).
     Retire {
-        /// The key's `kid` (see `keys list`).
+        /// The key's `kid` (see `keys list`). A kid is base64url and may start with `-`,
+        /// so it is never read as an option.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         /// Remove it from the JWKS now instead of after the longest token lifetime.
         #[arg(long)]
