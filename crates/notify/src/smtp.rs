@@ -11,8 +11,9 @@ use portvakt_core::notify::{Email, EmailSender, Receipt, SendError};
 use portvakt_core::secret::Secret;
 use std::time::Duration;
 
-/// What the SMTP sender needs (`[notify.email]`).
-#[derive(Debug, Clone)]
+/// What the SMTP sender needs (`[notify.email]`). `Debug` leaves the URL out: it may
+/// hold a password.
+#[derive(Clone)]
 pub struct SmtpSettings {
     /// lettre's URL form: `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS),
     /// `smtps://user@host:465` (implicit TLS).
@@ -28,6 +29,16 @@ pub struct SmtpSettings {
     pub connect_timeout: Duration,
     /// The whole message, from connecting to the final reply, must finish within this.
     pub send_timeout: Duration,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("from", &self.from)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("send_timeout", &self.send_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Sends e-mail through one SMTP server.

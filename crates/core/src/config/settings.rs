@@ -376,8 +376,9 @@ pub enum EmailTransport {
     Outbox,
 }
 
-/// `[notify.email]`.
-#[derive(Debug, Clone, Deserialize)]
+/// `[notify.email]`. `Debug` shows whether `smtp_url` is set, never the URL (it may
+/// hold a password), as `DatabaseSettings` does.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSettings {
     /// The transport.
@@ -413,6 +414,22 @@ fn default_smtp_connect_timeout() -> u64 {
 
 fn default_smtp_send_timeout() -> u64 {
     15
+}
+
+impl std::fmt::Debug for EmailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSettings")
+            .field("transport", &self.transport)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
+            .field("smtp_password", &self.smtp_password)
+            .field("smtp_password_env", &self.smtp_password_env)
+            .field("smtp_password_file", &self.smtp_password_file)
+            .field("ca_file", &self.ca_file)
+            .field("from", &self.from)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("send_timeout_secs", &self.send_timeout_secs)
+            .finish()
+    }
 }
 
 impl EmailSettings {
@@ -676,5 +693,19 @@ impl Settings {
     /// True when the issuer is plain http (development on localhost only).
     pub fn is_plain_http(&self) -> bool {
         self.issuer.starts_with("http://")
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn an_smtp_url_with_a_password_is_not_printed() {
+        let mut email = EmailSettings::outbox();
+        email.smtp_url = Some("smtps://login:hemligt@mail.example.se".into());
+        let printed = format!("{email:?}");
+        assert!(!printed.contains("hemligt"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
     }
 }

@@ -7,7 +7,7 @@ use super::redirect::see_other;
 use crate::error::AppError;
 use crate::flows::transaction::FlowTransaction;
 use crate::flows::{FlowContext, FlowOutcome, PageFlow};
-use crate::login::{Form, LoginTransaction};
+use crate::login::LoginTransaction;
 use crate::security::{
     browser_cookie, browser_cookie_name, client_ip, is_same_origin_post, read_cookie,
 };
@@ -21,7 +21,6 @@ use axum::response::Response;
 use portvakt_core::config::ClientConfig;
 use portvakt_core::i18n::Lang;
 use portvakt_core::random::new_token;
-use portvakt_core::secret::constant_time_eq;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -202,27 +201,10 @@ pub async fn submit(
         Ok(tx) => tx,
         Err(page) => return Ok(page),
     };
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let form: Form = pairs.iter().cloned().collect();
-    if !crate::headers::is_form(&headers) || form.len() != pairs.len() {
-        return Ok(error_page::render(
-            StatusCode::BAD_REQUEST,
-            &tx.lang,
-            "error.bad_form",
-            None,
-        ));
-    }
-    if !form
-        .get("csrf")
-        .is_some_and(|c| constant_time_eq(c, &tx.csrf))
-    {
-        return Ok(error_page::render(
-            StatusCode::FORBIDDEN,
-            &tx.lang,
-            "error.csrf",
-            None,
-        ));
-    }
+    let form = match super::page_form::read(&headers, &body, &tx.csrf, &tx.lang) {
+        Ok(form) => form,
+        Err(page) => return Ok(*page),
+    };
     let flow = flow(&app, &tx.flow)?;
     let client = client(&app, &tx)?;
     if form.get("action").map(String::as_str) == Some("cancel") {

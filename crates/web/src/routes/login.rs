@@ -6,9 +6,7 @@ use super::redirect::{error_to_client, see_other};
 use crate::error::AppError;
 use crate::i18n::{self, t};
 use crate::login::complete::{self, Next};
-use crate::login::{
-    Form, Leave, LoginContext, LoginMethod, LoginTransaction, OfferedMethod, Outcome,
-};
+use crate::login::{Leave, LoginContext, LoginMethod, LoginTransaction, OfferedMethod, Outcome};
 use crate::security::{browser_cookie_name, client_ip, is_same_origin_post, read_cookie};
 use crate::session;
 use crate::state::AppState;
@@ -21,7 +19,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portvakt_core::config::ClientConfig;
 use portvakt_core::oauth_error::{ErrorCode, OAuthError};
-use portvakt_core::secret::constant_time_eq;
 use serde_json::json;
 use std::net::SocketAddr;
 
@@ -251,37 +248,10 @@ pub async fn submit(
         Ok(a) => a,
         Err(page) => return Ok(page),
     };
-    // A form, and each field once: a repeated field could mean one thing to the CSRF
-    // check and another to the method (RFC 6749 §3.1 says the same of parameters).
-    if !crate::headers::is_form(&headers) {
-        return Ok(error_page::render(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &a.tx.lang,
-            "error.bad_form",
-            None,
-        ));
-    }
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let form: Form = pairs.iter().cloned().collect();
-    if form.len() != pairs.len() {
-        return Ok(error_page::render(
-            StatusCode::BAD_REQUEST,
-            &a.tx.lang,
-            "error.bad_form",
-            None,
-        ));
-    }
-    let csrf_ok = form
-        .get("csrf")
-        .is_some_and(|c| constant_time_eq(c, &a.tx.csrf));
-    if !csrf_ok {
-        return Ok(error_page::render(
-            StatusCode::FORBIDDEN,
-            &a.tx.lang,
-            "error.csrf",
-            None,
-        ));
-    }
+    let form = match super::page_form::read(&headers, &body, &a.tx.csrf, &a.tx.lang) {
+        Ok(form) => form,
+        Err(page) => return Ok(*page),
+    };
     if form.get("action").map(String::as_str) == Some("cancel") {
         let cx = context(&app, &a, &headers, peer);
         a.method

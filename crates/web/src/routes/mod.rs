@@ -9,6 +9,7 @@ pub(crate) mod introspect;
 pub(crate) mod login;
 mod logout;
 mod outbox;
+mod page_form;
 mod redirect;
 mod revoke;
 mod token;
@@ -88,26 +89,18 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn poll_script() -> Response {
-    let mut res = views::layout::POLL_SCRIPT.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    res
+    asset(views::layout::POLL_SCRIPT, "text/javascript; charset=utf-8")
 }
 
 async fn stylesheet() -> Response {
-    let mut res = views::layout::STYLESHEET.into_response();
+    asset(views::layout::STYLESHEET, "text/css; charset=utf-8")
+}
+
+/// A static file built into the binary, cached for an hour.
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
