@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261129_000001_account_changes;
+mod m20261207_000001_list_codes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261129_000001_account_changes::Migration),
+            Box::new(m20261207_000001_list_codes::Migration),
         ]
     }
 }

@@ -225,3 +225,38 @@ pub fn param(url: &url::Url, name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
+
+/// The texts of the SMS to `to` (E.164) in the development outbox, newest first.
+pub async fn sms_texts(issuer: &str, to: &str) -> Vec<String> {
+    outbox(issuer)
+        .await
+        .iter()
+        .filter(|m| m["channel"] == "sms" && m["to"] == to)
+        .filter_map(|m| m["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Waits (up to 10 s) until the outbox holds at least `count` SMS to `to`, for
+/// messages sent by a background task after the page answered; returns their texts,
+/// newest first. Panics with what it saw when they do not come.
+pub async fn wait_for_sms(issuer: &str, to: &str, count: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let texts = sms_texts(issuer, to).await;
+        if texts.len() >= count {
+            return texts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "expected {count} SMS to {to}, the outbox has {:?}",
+        sms_texts(issuer, to).await
+    );
+}
+
+/// The first run of four digits in an SMS text (the code of a login SMS).
+pub fn code_in(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 4)
+        .unwrap_or_else(|| panic!("no four-digit code in {text}"))
+        .to_owned()
+}

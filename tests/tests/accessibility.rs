@@ -86,6 +86,19 @@ branding = { color = "#c8102e" }
 "##
         .into(),
     ));
+    setup.main.push_str(
+        "\n[methods.pin-otp]\nkind = \"pin-otp\"\nacr_values = [\"urn:portvakt:acr:pin-otp\"]\n",
+    );
+    setup.clients.push((
+        "dexter.toml".into(),
+        r##"client_id = "dexter"
+display_name = "Dexter"
+client_secret = "dexter-secret-0123456789"
+redirect_uris = ["{issuer}/demo/callback"]
+acr_values = ["urn:portvakt:acr:pin-otp"]
+"##
+        .into(),
+    ));
     // PostgreSQL and Redis: a test SMS sent by the CLI shows in the server's outbox.
     let server = TestServer::start_with(Backend::Postgres, setup).await;
     server.add_user("anna", "Losenord-1").await;
@@ -112,6 +125,49 @@ branding = { color = "#c8102e" }
     let run = async {
         browser.goto(&server.url("/demo")).await.expect("demo");
         check("/demo").await;
+        // PIN + one-time code: each step, and an error.
+        browser
+            .goto(&server.url("/demo/start?client=dexter"))
+            .await
+            .expect("PIN login");
+        wait_for(&browser, "#personnummer").await;
+        check("PIN: personnummer").await;
+        let field = browser
+            .find(Locator::Id("personnummer"))
+            .await
+            .expect("field");
+        field.send_keys("090909-0909").await.expect("type");
+        let submit = async || {
+            browser
+                .find(Locator::Css("button[value=submit]"))
+                .await
+                .expect("submit")
+                .click()
+                .await
+                .expect("click");
+        };
+        submit().await;
+        wait_for(&browser, "#form-error").await;
+        check("PIN: a wrong check digit").await;
+        let field = browser
+            .find(Locator::Id("personnummer"))
+            .await
+            .expect("field");
+        field.clear().await.expect("clear");
+        field.send_keys("121212-1212").await.expect("type");
+        submit().await;
+        wait_for(&browser, "fieldset").await;
+        check("PIN: Välj metod").await;
+        browser
+            .find(Locator::Id("channel-sms"))
+            .await
+            .expect("sms option")
+            .click()
+            .await
+            .expect("click");
+        submit().await;
+        wait_for(&browser, "#pin_code").await;
+        check("PIN: PIN-kod + engångskod").await;
         browser
             .goto(&server.url("/demo/start?client=demo"))
             .await

@@ -221,3 +221,127 @@ branding = { color = "#c8102e" }
     run.await;
     browser.close().await.expect("close");
 }
+
+/// Presses one key (WebDriver key codes: Tab `\u{E004}`, Enter `\u{E007}`, Arrow down
+/// `\u{E015}`) on the focused element.
+async fn press(browser: &fantoccini::Client, key: &str) {
+    browser
+        .active_element()
+        .await
+        .expect("a focused element")
+        .send_keys(key)
+        .await
+        .expect("key");
+}
+
+/// Whether the focused element matches `css`.
+async fn focused(browser: &fantoccini::Client, css: &str) -> bool {
+    browser
+        .execute(
+            "return document.activeElement.matches(arguments[0]);",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .expect("script")
+        .as_bool()
+        .unwrap_or(false)
+}
+
+/// Presses Tab until the element matching `css` has focus (at most 30 times), as a
+/// keyboard user moves through the page.
+async fn tab_to(browser: &fantoccini::Client, css: &str) {
+    for _ in 0..30 {
+        if focused(browser, css).await {
+            return;
+        }
+        press(browser, "\u{E004}").await;
+    }
+    panic!("Tab never reached {css}");
+}
+
+/// Seed 000 from the school's link: `/start/dexter`, personnummer, "Få engångskod via
+/// SMS", then PIN + the code read from the outbox, all by keyboard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_student_signs_in_by_keyboard_from_the_school_link() {
+    let mut setup = Setup::default();
+    setup.main.push_str(
+        "\n[methods.pin-otp]\nkind = \"pin-otp\"\nacr_values = [\"urn:portvakt:acr:pin-otp\"]\n\
+         \n[demo]\nrelying_party = true\n",
+    );
+    setup.clients.push((
+        "dexter.toml".into(),
+        r##"client_id = "dexter"
+display_name = "Dexter"
+client_secret = "dexter-secret-0123456789"
+redirect_uris = ["{issuer}/demo/callback"]
+acr_values = ["urn:portvakt:acr:pin-otp", "urn:portvakt:acr:password"]
+initiate_login_uri = "{issuer}/demo/initiate?client=dexter"
+scopes = ["openid", "profile", "phone"]
+"##
+        .into(),
+    ));
+    let server = TestServer::start_with(Backend::Sqlite, setup).await;
+    let pnr =
+        portvakt_core::identity::Personnummer::parse("900101-0017", (2026, 12, 7)).expect("pnr");
+    let anna = server
+        .add_account(|a| a.personnummer = Some(pnr), "Unused-password-1")
+        .await;
+    let hasher = portvakt_web::hashing::PasswordHasher::new(&Default::default()).expect("hasher");
+    let pin = hasher
+        .hash(&portvakt_core::secret::Secret::new("1234"))
+        .await
+        .expect("hash");
+    use portvakt_core::ports::AccountRepo;
+    server
+        .sql
+        .set_pin(&anna.id, Some(&pin), portvakt_core::time::UnixTime::now())
+        .await
+        .expect("pin");
+    let (_driver, driver_url) = chromedriver().await;
+    let (browser, _profile) = chromium(&driver_url).await;
+    let run = async {
+        browser
+            .goto(&server.url("/start/dexter"))
+            .await
+            .expect("the school's link");
+        wait_for(&browser, "//input[@id='personnummer']").await;
+        assert!(
+            focused(&browser, "#personnummer").await,
+            "the field has focus"
+        );
+        press(&browser, "900101-0017\u{E007}").await;
+        wait_for(&browser, "//h2[. = 'Välj metod']").await;
+        // The radio group is one Tab stop; the arrow picks SMS.
+        tab_to(&browser, "input[name=channel]").await;
+        press(&browser, "\u{E015}").await;
+        assert!(
+            focused(&browser, "#channel-sms:checked").await,
+            "SMS chosen"
+        );
+        tab_to(&browser, "button[value=submit]").await;
+        press(&browser, "\u{E007}").await;
+        wait_for(&browser, "//input[@id='pin_code']").await;
+        assert!(focused(&browser, "#pin_code").await, "the field has focus");
+        let text = portvakt_tests::browser::wait_for_sms(&server.issuer, "+46701234567", 1)
+            .await
+            .remove(0);
+        let code = portvakt_tests::browser::code_in(&text);
+        press(&browser, &format!("1234{code}")).await;
+        // The field keeps all 8 characters: nothing autofills the code over the PIN.
+        let value = browser
+            .find(Locator::Id("pin_code"))
+            .await
+            .expect("field")
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(value, Some(format!("1234{code}")));
+        press(&browser, "\u{E007}").await;
+        wait_for(&browser, "//h1[starts-with(., 'Inloggad')]").await;
+        let page = browser.source().await.expect("html");
+        assert!(page.contains("urn:portvakt:acr:pin-otp"), "{page}");
+        assert!(page.contains("\"sms\""), "amr names the SMS: {page}");
+    };
+    run.await;
+    browser.close().await.expect("close");
+}

@@ -867,7 +867,7 @@ async fn daily_quotas_start_again_at_swedish_midnight(backend: Backend) {
     // 23:30 on the night summer time starts (a 23-hour day follows).
     let clock = Arc::new(ManualClock::at(at("2026-03-28T23:30:00+01:00")));
     let quota = DailyQuota::new(store, clock.clone(), "sms", 5);
-    let anna = account("anna");
+    let anna = "pnr-hash-of-anna".to_owned();
     let takes = (0..20).map(|_| {
         let (quota, anna) = (quota.clone(), anna.clone());
         tokio::spawn(async move { quota.take(&anna).await.expect("take") })
@@ -878,14 +878,19 @@ async fn daily_quotas_start_again_at_swedish_midnight(backend: Backend) {
         .map(|r| r.expect("task"))
         .collect();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 5);
+    let mut taken: Vec<u64> = results.iter().filter_map(|r| r.clone().ok()).collect();
+    taken.sort_unstable();
+    assert_eq!(taken, vec![1, 2, 3, 4, 5], "each use numbered once");
     assert!(results.contains(&Err(Block::ChannelBlock {
         channel: "sms",
         until: at("2026-03-29T00:00:00+01:00"),
     })));
-    assert!(quota.is_used_up(&anna).await.expect("used"));
+    assert!(quota.blocked(&anna).await.expect("used").is_some());
     clock.advance(Duration::from_secs(31 * 60));
-    assert_eq!(quota.take(&anna).await.expect("take"), Ok(()), "a new day");
-    assert!(!quota.is_used_up(&anna).await.expect("used"));
+    assert_eq!(quota.take(&anna).await.expect("take"), Ok(1), "a new day");
+    assert!(quota.blocked(&anna).await.expect("used").is_none());
+    quota.give_back(&anna).await.expect("give back");
+    assert_eq!(quota.take(&anna).await.expect("take"), Ok(1), "given back");
     for _ in 0..4 {
         quota
             .take(&anna)

@@ -38,11 +38,21 @@ pub enum AuditKind {
     /// A login created an account for a person it identified (a method's
     /// `unknown_person = "create"`).
     AccountCreated,
+    /// An account ordered its last SMS code allowed today (PIN + one-time code): more
+    /// are refused until midnight. The school office looks for these (a stranger
+    /// using up a student's codes).
+    SmsQuotaReached,
+    /// A method locked itself for an account after repeated failures (S30).
+    LoginLockedOut,
+    /// An administrator issued a new code list (the old one is void).
+    CodeListIssued,
+    /// An administrator set or changed a PIN.
+    PinChanged,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 14] = [
+    pub const ALL: [AuditKind; 18] = [
         AuditKind::SessionEnded,
         AuditKind::BackchannelLogoutFailed,
         AuditKind::LoginSucceeded,
@@ -57,6 +67,10 @@ impl AuditKind {
         AuditKind::MessageSent,
         AuditKind::MessageNotSent,
         AuditKind::AccountCreated,
+        AuditKind::SmsQuotaReached,
+        AuditKind::LoginLockedOut,
+        AuditKind::CodeListIssued,
+        AuditKind::PinChanged,
     ];
 
     /// The kind with this stored name.
@@ -81,6 +95,10 @@ impl AuditKind {
             AuditKind::MessageSent => "message_sent",
             AuditKind::MessageNotSent => "message_not_sent",
             AuditKind::AccountCreated => "account_created",
+            AuditKind::SmsQuotaReached => "sms_quota_reached",
+            AuditKind::LoginLockedOut => "login_locked_out",
+            AuditKind::CodeListIssued => "code_list_issued",
+            AuditKind::PinChanged => "pin_changed",
         }
     }
 }

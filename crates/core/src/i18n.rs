@@ -22,6 +22,89 @@ const SV: &[(&str, &str)] = &[
     ("field.customer_number", "Kundnummer"),
     ("field.password", "Lösenord"),
     ("button.login", "Logga in"),
+    ("method.pin_otp", "PIN-kod och engångskod"),
+    ("field.personnummer", "Personnummer (ÅÅMMDD-XXXX)"),
+    ("field.pin_code", "PIN-kod + engångskod"),
+    ("button.continue", "Fortsätt"),
+    ("login.pnr.missing", "Skriv in ditt personnummer."),
+    (
+        "login.pnr.checksum",
+        "Personnumret stämmer inte: kontrollsiffran (den sista siffran) är fel. Kontrollera att du skrivit rätt.",
+    ),
+    (
+        "login.pnr.date",
+        "Personnumret stämmer inte: det finns inget sådant datum. Skriv födelsedatumet som ÅÅMMDD.",
+    ),
+    (
+        "login.pnr.format",
+        "Skriv personnumret som ÅÅMMDD-XXXX, till exempel 090909-0909, eller med 12 siffror.",
+    ),
+    ("login.pin_otp.identify", "Skriv in ditt personnummer"),
+    ("login.pin_otp.choose", "Välj metod"),
+    (
+        "login.pin_otp.sms_rule",
+        "Du kan beställa engångskoder via SMS {count} gånger per dag, sedan spärras SMS-koderna till nästa dag. Engångskoder från e-post eller papper kan du logga in med hur många gånger som helst.",
+    ),
+    (
+        "login.pin_otp.sms_blocked",
+        "Du har redan beställt {count} SMS-koder i dag. Du kan beställa nya från och med {day}. Använd en engångskod från din lista på e-post eller papper så länge.",
+    ),
+    (
+        "login.pin_otp.method_blocked",
+        "Du har redan beställt {count} SMS-koder i dag, så inloggningen med PIN-kod och engångskod är spärrad resten av dagen. Du kan logga in igen från och med {day}.",
+    ),
+    ("login.pin_otp.channel", "Hur vill du få engångskoden?"),
+    (
+        "login.pin_otp.channel_list",
+        "Använd engångskod du fått på e-post eller papper",
+    ),
+    ("login.pin_otp.channel_sms", "Få engångskod via SMS"),
+    ("login.pin_otp.change_pnr", "Ändra personnummer"),
+    (
+        "login.pin_otp.choose_channel",
+        "Välj hur du vill få engångskoden.",
+    ),
+    (
+        "login.pin_otp.sms_too_many",
+        "Det har beställts för många SMS-koder härifrån. Vänta en stund, eller använd en kod från din lista på e-post eller papper.",
+    ),
+    ("login.pin_otp.enter", "PIN-kod + engångskod"),
+    (
+        "login.pin_otp.sms_sent",
+        "Om ditt konto har ett mobilnummer har vi skickat en engångskod till det med SMS. Koden gäller i {minutes} minuter.",
+    ),
+    (
+        "login.pin_otp.use_list",
+        "Använd nästa oanvända kod på din lista från e-post eller papper. Varje kod fungerar en gång.",
+    ),
+    (
+        "login.pin_otp.how",
+        "Börja med din personliga PIN-kod och skriv sedan den fyrsiffriga engångskoden, i rad utan mellanrum: 8 tecken med en fyrsiffrig PIN-kod.",
+    ),
+    (
+        "login.pin_otp.other_channel",
+        "Välj ett annat sätt att få koden",
+    ),
+    (
+        "login.pin_otp.format",
+        "Skriv din PIN-kod och direkt efter den den fyrsiffriga koden, bara siffror (8 tecken med en fyrsiffrig PIN-kod).",
+    ),
+    (
+        "login.pin_otp.invalid",
+        "Fel personnummer, PIN-kod eller engångskod.",
+    ),
+    (
+        "login.pin_otp.few_left_heading",
+        "Snart slut på engångskoder",
+    ),
+    (
+        "login.pin_otp.few_left",
+        "Du är inloggad. Din lista har {left} oanvända engångskoder kvar. Be expeditionen om en ny lista innan de tar slut.",
+    ),
+    (
+        "start.unknown_client",
+        "Det finns ingen inloggning att starta här. Kontrollera länken eller gå till tjänstens egen webbplats.",
+    ),
     (
         "login.password.invalid_username",
         "Fel användarnamn eller lösenord.",
@@ -134,6 +217,12 @@ const SV: &[(&str, &str)] = &[
         "Ingen klient har den här serverns /demo/callback bland sina redirect_uris. Lägg till <issuer>/demo/callback i en klientfil under config/clients/ (utfärdaren ändras när porten ändras).",
     ),
     ("demo.accounts", "Demokonton"),
+    ("demo.col.name", "Namn"),
+    ("demo.col.login", "Användarnamn eller kundnummer"),
+    ("demo.col.password", "Lösenord"),
+    ("demo.col.personnummer", "Personnummer"),
+    ("demo.col.pin", "PIN-kod"),
+    ("demo.col.codes", "Engångskoder (lista)"),
     ("demo.result", "Inloggad"),
     ("demo.id_token", "ID-token (avkodad)"),
     ("demo.userinfo", "Userinfo"),
@@ -206,6 +295,18 @@ const SV: &[(&str, &str)] = &[
         "message.create_password.outro",
         "Har du inte bett om detta kan du bortse från meddelandet: ditt konto är oförändrat.",
     ),
+    (
+        "message.code_list.subject",
+        "Dina engångskoder till {client}",
+    ),
+    (
+        "message.code_list.intro",
+        "Här är din nya lista med engångskoder till {client}. Logga in med din PIN-kod följd av en av koderna, utan mellanrum. Varje kod fungerar en gång. Den tidigare listan gäller inte längre.",
+    ),
+    (
+        "message.code_list.outro",
+        "Spara listan där ingen annan kan se den. Har du inte bett om nya koder, kontakta expeditionen.",
+    ),
     ("message.test.subject", "Testmeddelande från {client}"),
     (
         "message.test.intro",
@@ -231,6 +332,98 @@ const EN: &[(&str, &str)] = &[
     ("field.customer_number", "Customer number"),
     ("field.password", "Password"),
     ("button.login", "Sign in"),
+    ("method.pin_otp", "PIN and one-time code"),
+    (
+        "field.personnummer",
+        "Personal identity number (YYMMDD-XXXX)",
+    ),
+    ("field.pin_code", "PIN + one-time code"),
+    ("button.continue", "Continue"),
+    ("login.pnr.missing", "Enter your personal identity number."),
+    (
+        "login.pnr.checksum",
+        "The personal identity number is not right: the check digit (the last digit) is wrong. Check what you typed.",
+    ),
+    (
+        "login.pnr.date",
+        "The personal identity number is not right: there is no such date. Write the date of birth as YYMMDD.",
+    ),
+    (
+        "login.pnr.format",
+        "Write the number as YYMMDD-XXXX, for example 090909-0909, or with 12 digits.",
+    ),
+    (
+        "login.pin_otp.identify",
+        "Enter your personal identity number",
+    ),
+    ("login.pin_otp.choose", "Choose a method"),
+    (
+        "login.pin_otp.sms_rule",
+        "You can order one-time codes by SMS {count} times a day; after that SMS codes are blocked until the next day. One-time codes from e-mail or paper can be used as many times as you like.",
+    ),
+    (
+        "login.pin_otp.sms_blocked",
+        "You have already ordered {count} SMS codes today. You can order new ones from {day}. Until then, use a one-time code from your list on e-mail or paper.",
+    ),
+    (
+        "login.pin_otp.method_blocked",
+        "You have already ordered {count} SMS codes today, so signing in with PIN and one-time code is blocked for the rest of the day. You can sign in again from {day}.",
+    ),
+    (
+        "login.pin_otp.channel",
+        "How do you want your one-time code?",
+    ),
+    (
+        "login.pin_otp.channel_list",
+        "Use a one-time code you got by e-mail or on paper",
+    ),
+    ("login.pin_otp.channel_sms", "Get a one-time code by SMS"),
+    ("login.pin_otp.change_pnr", "Change the identity number"),
+    (
+        "login.pin_otp.choose_channel",
+        "Choose how you want your one-time code.",
+    ),
+    (
+        "login.pin_otp.sms_too_many",
+        "Too many SMS codes have been ordered from here. Wait a while, or use a code from your list on e-mail or paper.",
+    ),
+    ("login.pin_otp.enter", "PIN + one-time code"),
+    (
+        "login.pin_otp.sms_sent",
+        "If your account has a mobile number, we have sent a one-time code to it by SMS. The code is valid for {minutes} minutes.",
+    ),
+    (
+        "login.pin_otp.use_list",
+        "Use the next unused code on your list from e-mail or paper. Each code works once.",
+    ),
+    (
+        "login.pin_otp.how",
+        "Start with your personal PIN, then type the four-digit one-time code, in a row without spaces: 8 characters with a four-digit PIN.",
+    ),
+    (
+        "login.pin_otp.other_channel",
+        "Choose another way to get the code",
+    ),
+    (
+        "login.pin_otp.format",
+        "Type your PIN and right after it the four-digit code, digits only (8 characters with a four-digit PIN).",
+    ),
+    (
+        "login.pin_otp.invalid",
+        "Wrong identity number, PIN or one-time code.",
+    ),
+    (
+        "login.pin_otp.few_left_heading",
+        "Running out of one-time codes",
+    ),
+    (
+        "login.pin_otp.few_left",
+        "You are signed in. Your list has {left} unused one-time codes left. Ask the school office for a new list before they run out.",
+    ),
+    (
+        "start.unknown_client",
+        "There is no login to start here. Check the link, or go to the service's own website.",
+    ),
     (
         "login.password.invalid_username",
         "Wrong username or password.",
@@ -346,6 +539,12 @@ const EN: &[(&str, &str)] = &[
         "No client lists this server's /demo/callback among its redirect_uris. Add <issuer>/demo/callback to a client file under config/clients/ (the issuer changes when the port does).",
     ),
     ("demo.accounts", "Demo accounts"),
+    ("demo.col.name", "Name"),
+    ("demo.col.login", "Username or customer number"),
+    ("demo.col.password", "Password"),
+    ("demo.col.personnummer", "Personal identity number"),
+    ("demo.col.pin", "PIN"),
+    ("demo.col.codes", "One-time codes (list)"),
     ("demo.result", "Signed in"),
     ("demo.id_token", "ID token (decoded)"),
     ("demo.userinfo", "Userinfo"),
@@ -415,6 +614,18 @@ const EN: &[(&str, &str)] = &[
     (
         "message.create_password.outro",
         "If you did not ask for this, you can ignore this message: your account is unchanged.",
+    ),
+    (
+        "message.code_list.subject",
+        "Your one-time codes for {client}",
+    ),
+    (
+        "message.code_list.intro",
+        "Here is your new list of one-time codes for {client}. Sign in with your PIN followed by one of the codes, without spaces. Each code works once. Your previous list no longer works.",
+    ),
+    (
+        "message.code_list.outro",
+        "Keep the list where nobody else can see it. If you did not ask for new codes, contact the school office.",
     ),
     ("message.test.subject", "Test message from {client}"),
     (

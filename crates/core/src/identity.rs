@@ -69,6 +69,11 @@ impl Personnummer {
     /// never landing in the future.
     pub fn parse(input: &str, today: (u32, u32, u32)) -> Result<Self, IdentityNumberError> {
         let s = input.trim();
+        // Byte positions below are character positions only for ASCII; anything else
+        // is a format error (callers normalise dashes and digits first).
+        if !s.is_ascii() {
+            return Err(IdentityNumberError::Format);
+        }
         let (body, plus) = match s.len() {
             10 | 12 => (s.to_owned(), false),
             11 | 13 => {
@@ -120,6 +125,11 @@ impl Personnummer {
     /// The 12-digit form `YYYYMMDDNNNC` used in storage, BankID and OIDC claims.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The written form `YYYYMMDD-NNNN`, for administrators' listings.
+    pub fn written(&self) -> String {
+        format!("{}-{}", &self.0[..8], &self.0[8..])
     }
 
     /// True for a samordningsnummer (day + 60).
@@ -198,6 +208,18 @@ impl From<OrgNumber> for String {
 mod tests {
     use super::*;
     const TODAY: (u32, u32, u32) = (2026, 11, 22);
+
+    #[test]
+    fn non_ascii_is_a_format_error_not_a_panic() {
+        assert_eq!(
+            Personnummer::parse("900101\u{2013}0017", TODAY),
+            Err(IdentityNumberError::Format)
+        );
+        assert_eq!(
+            Personnummer::parse("900101-0017", TODAY).map(|p| p.written()),
+            Ok("19900101-0017".to_owned())
+        );
+    }
 
     #[test]
     fn accepted_forms_normalise_to_twelve_digits() {

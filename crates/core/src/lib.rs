@@ -17,6 +17,7 @@ pub mod lock;
 pub mod normalize;
 pub mod notify;
 pub mod oauth_error;
+pub mod otp;
 pub mod person;
 pub mod phone;
 pub mod pkce;

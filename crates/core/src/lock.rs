@@ -65,6 +65,7 @@ pub struct FailureLockout {
     clock: Arc<dyn Clock>,
     max_failures: u64,
     lock_for: Option<Duration>,
+    window: Duration,
 }
 
 /// How long a lockout "until unlocked" is kept in the ephemeral store.
@@ -83,7 +84,15 @@ impl FailureLockout {
             clock,
             max_failures,
             lock_for,
+            window: UNTIL_UNLOCKED,
         }
+    }
+
+    /// Counts only failures within `window` of the first one counted (a fixed window):
+    /// "after N failures within an hour". Without it failures count until a success.
+    pub fn within(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
     }
 
     fn names(account: &Account, method: &str) -> (String, String) {
@@ -122,7 +131,7 @@ impl FailureLockout {
         method: &str,
     ) -> Result<Option<Block>, StoreError> {
         let (failures, lock) = Self::names(account, method);
-        let n = self.store.bump(&failures, UNTIL_UNLOCKED).await?;
+        let n = self.store.bump(&failures, self.window).await?;
         if n < self.max_failures {
             return Ok(None);
         }
@@ -146,9 +155,11 @@ impl FailureLockout {
     }
 }
 
-/// A channel's quota per account and day in Sweden ("at most five SMS codes a day, then
+/// A channel's quota per person and day in Sweden ("at most five SMS codes a day, then
 /// blocked until the next day"). Counted atomically under the day's date, so the count
-/// starts again at local midnight, on days of 23 and 25 hours alike.
+/// starts again at local midnight, on days of 23 and 25 hours alike. `who` is any
+/// stable name of the person (PIN + one-time code uses a hash of the personnummer, so
+/// numbers without an account are counted, and refused, exactly like the rest).
 #[derive(Clone)]
 pub struct DailyQuota {
     store: Ephemeral,
@@ -158,7 +169,7 @@ pub struct DailyQuota {
 }
 
 impl DailyQuota {
-    /// At most `per_day` uses of `channel` per account and day.
+    /// At most `per_day` uses of `channel` per person and day.
     pub fn new(
         store: Ephemeral,
         clock: Arc<dyn Clock>,
@@ -173,37 +184,50 @@ impl DailyQuota {
         }
     }
 
-    fn name(&self, account: &Account, now: UnixTime) -> String {
-        format!(
-            "quota:{}:{}:{}",
-            self.channel,
-            account.id,
-            stockholm_date(now)
-        )
+    /// The quota per day.
+    pub fn per_day(&self) -> u64 {
+        self.per_day
     }
 
-    /// Takes one use of today's quota, or answers with the block until tomorrow. Of
-    /// parallel takers over the quota, exactly `per_day` pass.
-    pub async fn take(&self, account: &Account) -> Result<Result<(), Block>, StoreError> {
+    fn name(&self, who: &str, now: UnixTime) -> String {
+        format!("quota:{}:{who}:{}", self.channel, stockholm_date(now))
+    }
+
+    /// Takes one use of today's quota: `Ok(n)`, this was use `n` of today (1-based), or
+    /// the block until the next Swedish midnight. Of parallel takers over the quota,
+    /// exactly `per_day` pass.
+    pub async fn take(&self, who: &str) -> Result<Result<u64, Block>, StoreError> {
         let now = self.clock.now();
         let until = next_stockholm_midnight(now);
         // The counter outlives the day by an hour: a clock a little behind still finds it.
         let keep = now.until(until) + Duration::from_secs(3600);
-        let n = self.store.bump(&self.name(account, now), keep).await?;
+        let n = self.store.bump(&self.name(who, now), keep).await?;
         if n <= self.per_day {
-            return Ok(Ok(()));
+            return Ok(Ok(n));
         }
-        self.store.give_back(&self.name(account, now)).await?;
+        self.store.give_back(&self.name(who, now)).await?;
         Ok(Err(Block::ChannelBlock {
             channel: self.channel,
             until,
         }))
     }
 
-    /// Whether today's quota is used up (for `portvakt users show`), without taking.
-    pub async fn is_used_up(&self, account: &Account) -> Result<bool, StoreError> {
+    /// Gives back a use taken today whose message could not have been sent (no
+    /// gateway): the day's count holds codes sent.
+    pub async fn give_back(&self, who: &str) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let used: u64 = self.store.counter(&self.name(account, now)).await?;
-        Ok(used >= self.per_day)
+        self.store.give_back(&self.name(who, now)).await?;
+        Ok(())
+    }
+
+    /// The block today's quota is under, if it is used up (for `portvakt users show`
+    /// and the method's own page), without taking.
+    pub async fn blocked(&self, who: &str) -> Result<Option<Block>, StoreError> {
+        let now = self.clock.now();
+        let used: u64 = self.store.counter(&self.name(who, now)).await?;
+        Ok((used >= self.per_day).then(|| Block::ChannelBlock {
+            channel: self.channel,
+            until: next_stockholm_midnight(now),
+        }))
     }
 }

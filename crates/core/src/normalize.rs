@@ -43,6 +43,17 @@ pub fn customer_number(typed: &str) -> String {
         .collect()
 }
 
+/// A personnummer or samordningsnummer as typed, made ready for
+/// [`crate::identity::Personnummer::parse`]: full-width digits read as digits (NFKC),
+/// every dash a phone or word processor types read as `-`, spaces dropped.
+pub fn identity_number(typed: &str) -> String {
+    typed
+        .nfkc()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if is_dash(c) { '-' } else { c })
+        .collect()
+}
+
 /// ASCII hyphen-minus and the Unicode hyphens, dashes and minus that phones and word
 /// processors put in its place.
 fn is_dash(c: char) -> bool {
@@ -75,6 +86,13 @@ mod tests {
         assert_eq!(customer_number("100 200-300"), "100200300");
         assert_eq!(customer_number("100\u{2011}200\u{2013}300"), "100200300");
         assert_eq!(username("ａｎｎａ"), "anna");
+    }
+
+    #[test]
+    fn identity_numbers_as_phones_type_them() {
+        assert_eq!(identity_number(" 090909\u{2013}0909 "), "090909-0909");
+        assert_eq!(identity_number("９００１０１－００１７"), "900101-0017");
+        assert_eq!(identity_number("900101 0017"), "9001010017");
     }
 
     #[test]

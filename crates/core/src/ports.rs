@@ -73,6 +73,39 @@ pub trait AccountRepo: Send + Sync {
     -> Result<Vec<String>, StoreError>;
     /// Accounts ordered by creation.
     async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError>;
+    /// Sets (or with `None` removes) the PIN of PIN + one-time code: an argon2id PHC
+    /// string.
+    async fn set_pin(
+        &self,
+        id: &AccountId,
+        hash: Option<&str>,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+}
+
+/// The code lists of PIN + one-time code (seed 000): per account, one current list of
+/// single-use codes, stored as hashes ([`crate::otp::list_code_hash`], S41).
+#[async_trait]
+pub trait CodeListRepo: Send + Sync {
+    /// Makes `hashes` the account's list, in one transaction: the old list is deleted
+    /// (void at once), the new one inserted.
+    async fn replace_code_list(
+        &self,
+        account: &AccountId,
+        hashes: &[String],
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Spends the unused code with `hash` of the account's list, by one conditional
+    /// update: true for exactly one of parallel callers, false when it is spent or not
+    /// on the list.
+    async fn use_list_code(
+        &self,
+        account: &AccountId,
+        hash: &str,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
+    /// How many unused codes the account's list has.
+    async fn list_codes_left(&self, account: &AccountId) -> Result<u64, StoreError>;
 }
 
 /// Grants and refresh tokens in the database.

@@ -92,6 +92,68 @@ pub fn next_stockholm_midnight(t: UnixTime) -> UnixTime {
     }
 }
 
+/// The Swedish day `t` falls on, in words for a page in `lang` (`sv`/`en`), as seen
+/// from `now`: "i morgon, söndag 29 mars" / "tomorrow, Sunday 29 March"; other days
+/// without "i morgon".
+pub fn day_in_words(lang: &str, t: UnixTime, now: UnixTime) -> String {
+    use jiff::civil::Weekday;
+    let date = stockholm_date(t);
+    let tomorrow = stockholm_date(now).tomorrow().ok() == Some(date);
+    let sv = lang != "en";
+    let weekday = match (date.weekday(), sv) {
+        (Weekday::Monday, true) => "måndag",
+        (Weekday::Tuesday, true) => "tisdag",
+        (Weekday::Wednesday, true) => "onsdag",
+        (Weekday::Thursday, true) => "torsdag",
+        (Weekday::Friday, true) => "fredag",
+        (Weekday::Saturday, true) => "lördag",
+        (Weekday::Sunday, true) => "söndag",
+        (Weekday::Monday, false) => "Monday",
+        (Weekday::Tuesday, false) => "Tuesday",
+        (Weekday::Wednesday, false) => "Wednesday",
+        (Weekday::Thursday, false) => "Thursday",
+        (Weekday::Friday, false) => "Friday",
+        (Weekday::Saturday, false) => "Saturday",
+        (Weekday::Sunday, false) => "Sunday",
+    };
+    const SV: [&str; 12] = [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month = usize::try_from(date.month() - 1).unwrap_or(0);
+    let day = date.day();
+    match (sv, tomorrow) {
+        (true, true) => format!("i morgon, {weekday} {day} {}", SV[month]),
+        (true, false) => format!("{weekday} {day} {}", SV[month]),
+        (false, true) => format!("tomorrow, {weekday} {day} {}", EN[month]),
+        (false, false) => format!("{weekday} {day} {}", EN[month]),
+    }
+}
+
 fn stockholm(t: UnixTime) -> jiff::Zoned {
     let tz = jiff::tz::TimeZone::get("Europe/Stockholm").unwrap_or(jiff::tz::TimeZone::UTC);
     jiff::Timestamp::from_second(t.0)
@@ -129,6 +191,21 @@ mod tests {
             stockholm_date(at("2026-12-02T23:00:00Z")).to_string(),
             "2026-12-03"
         );
+    }
+
+    #[test]
+    fn days_in_words() {
+        let now = at("2026-03-28T21:00:00+01:00");
+        let midnight = next_stockholm_midnight(now);
+        assert_eq!(
+            day_in_words("sv", midnight, now),
+            "i morgon, söndag 29 mars"
+        );
+        assert_eq!(
+            day_in_words("en", midnight, now),
+            "tomorrow, Sunday 29 March"
+        );
+        assert_eq!(day_in_words("sv", midnight, midnight), "söndag 29 mars");
     }
 
     #[test]

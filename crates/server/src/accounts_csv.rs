@@ -2,13 +2,16 @@
 //!
 //! Columns (header row required, any order, all optional but one identifier):
 //! `username, password, name, given_name, family_name, email, email_verified, phone,
-//! phone_verified, personnummer, customer_number, org_number`.
+//! phone_verified, personnummer, customer_number, org_number, pin, otp_codes`.
+//! `pin` is the PIN of PIN + one-time code (4–8 digits, stored as argon2id);
+//! `otp_codes` a code list, four-digit codes separated by spaces (stored hashed, S41).
 
 use anyhow::{Context, bail};
 use portvakt_core::account::Account;
 use portvakt_core::config::PasswordIdentifier;
 use portvakt_core::identity::{OrgNumber, Personnummer};
-use portvakt_core::ports::{AccountRepo, StoreError};
+use portvakt_core::otp;
+use portvakt_core::ports::{AccountRepo, CodeListRepo, StoreError};
 use portvakt_core::secret::Secret;
 use portvakt_core::time::UnixTime;
 use portvakt_web::hashing::PasswordHasher;
@@ -30,6 +33,8 @@ struct Row {
     personnummer: Option<String>,
     customer_number: Option<String>,
     org_number: Option<String>,
+    pin: Option<String>,
+    otp_codes: Option<String>,
 }
 
 /// What an import did.
@@ -46,7 +51,7 @@ fn present(v: Option<String>) -> Option<String> {
 }
 
 /// The known columns; any other is an error (a misspelt column would be lost silently).
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 14] = [
     "username",
     "password",
     "name",
@@ -59,6 +64,8 @@ const COLUMNS: [&str; 12] = [
     "personnummer",
     "customer_number",
     "org_number",
+    "pin",
+    "otp_codes",
 ];
 
 fn flag(v: Option<String>, line: usize, column: &str) -> anyhow::Result<bool> {
@@ -122,11 +129,45 @@ fn account_from(row: &mut Row, line: usize) -> anyhow::Result<Account> {
     Ok(a)
 }
 
+/// The secrets of a row, checked, not yet hashed. No `Debug`.
+struct Secrets {
+    password: Option<Secret>,
+    pin: Option<Secret>,
+    codes: Vec<String>,
+}
+
+fn secrets_from(row: &mut Row, line: usize) -> anyhow::Result<Secrets> {
+    let pin = present(row.pin.take());
+    if let Some(pin) = &pin
+        && !otp::valid_pin(pin)
+    {
+        bail!("line {line}: pin must be 4 to 8 digits");
+    }
+    let codes: Vec<String> = present(row.otp_codes.take())
+        .map(|c| c.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    for code in &codes {
+        if code.len() != otp::CODE_DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("line {line}: otp_codes must be four-digit codes separated by spaces");
+        }
+        if !seen.insert(code) {
+            bail!("line {line}: otp_codes has a code twice");
+        }
+    }
+    Ok(Secrets {
+        password: present(row.password.take()).map(Secret::new),
+        pin: pin.map(Secret::new),
+        codes,
+    })
+}
+
 /// Imports every row of `path`. Rows whose identifier is taken are skipped and
 /// reported; any malformed row stops the import before anything is written.
 pub async fn import(
     path: &Path,
     repo: &dyn AccountRepo,
+    code_lists: &dyn CodeListRepo,
     hasher: &PasswordHasher,
 ) -> anyhow::Result<ImportReport> {
     let text =
@@ -162,15 +203,34 @@ pub async fn import(
         let line = i + 2;
         let mut row = row.with_context(|| format!("{}: line {line}", path.display()))?;
         let account = account_from(&mut row, line)?;
-        rows.push((line, account, present(row.password.take()).map(Secret::new)));
+        let secrets = secrets_from(&mut row, line)?;
+        if !secrets.codes.is_empty() && account.personnummer.is_none() {
+            bail!("line {line}: otp_codes need a personnummer (PIN + one-time code)");
+        }
+        rows.push((line, account, secrets));
     }
     let mut report = ImportReport::default();
-    for (line, mut account, password) in rows {
-        if let Some(pw) = password {
+    for (line, mut account, secrets) in rows {
+        if let Some(pw) = secrets.password {
             account.password_hash = Some(hasher.hash_password(pw.expose()).await?);
         }
+        if let Some(pin) = secrets.pin {
+            account.pin_hash = Some(hasher.hash(&pin).await?);
+        }
         match repo.insert_account(&account).await {
-            Ok(()) => report.created += 1,
+            Ok(()) => {
+                report.created += 1;
+                if !secrets.codes.is_empty() {
+                    let hashes: Vec<String> = secrets
+                        .codes
+                        .iter()
+                        .map(|c| otp::list_code_hash(&account.id, c))
+                        .collect();
+                    code_lists
+                        .replace_code_list(&account.id, &hashes, UnixTime::now())
+                        .await?;
+                }
+            }
             Err(StoreError::Conflict(field)) => report.skipped.push((line, field)),
             Err(e) => return Err(e.into()),
         }

@@ -150,6 +150,18 @@ pub async fn build_state(
         config.settings.notify.limits.limits(),
     );
     let flows = flows.unwrap_or_default();
+    let methods = methods::registry(
+        &config,
+        &methods::Services {
+            accounts: Arc::new(backends.sql.clone()),
+            hasher: hasher.clone(),
+            ephemeral: Ephemeral::new(backends.ephemeral.clone()),
+            audit: Arc::new(backends.sql.clone()),
+            code_lists: Arc::new(backends.sql.clone()),
+            messenger: messenger.clone(),
+            clock: clock.clone(),
+        },
+    );
     Ok(AppState {
         flows: Arc::new(flows),
         links: portvakt_web::flows::links::FlowLinks::new(
@@ -159,15 +171,7 @@ pub async fn build_state(
         clock,
         messenger,
         outbox: gateways.outbox,
-        methods: Arc::new(methods::registry(
-            &config,
-            &methods::Services {
-                accounts: Arc::new(backends.sql.clone()),
-                hasher: hasher.clone(),
-                ephemeral: Ephemeral::new(backends.ephemeral.clone()),
-                audit: Arc::new(backends.sql.clone()),
-            },
-        )),
+        methods: Arc::new(methods),
         accounts: Arc::new(backends.sql.clone()),
         grants: Arc::new(backends.sql.clone()),
         audit: Arc::new(backends.sql.clone()),
@@ -197,7 +201,7 @@ async fn import_demo_accounts(
         return Ok(());
     }
     let path = config.dir.join(file);
-    let report = accounts_csv::import(&path, sql, hasher).await?;
+    let report = accounts_csv::import(&path, sql, sql, hasher).await?;
     tracing::info!(created = report.created, file = %path.display(), "imported demo accounts");
     Ok(())
 }

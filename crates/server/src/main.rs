@@ -46,6 +46,9 @@ enum Command {
     /// Accounts.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Code lists for PIN + one-time code.
+    #[command(subcommand)]
+    Codes(cli::codes::CodesCommand),
     /// Print the `sha256:…` hash of a client secret read from stdin (for client_secret_hash).
     HashSecret,
     /// Run the BankID simulator (RP API v6 over mutual TLS, and a simulated BankID app)
@@ -222,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys(k) => keys(&config, k).await,
         Command::Notify(n) => notify(&config, n).await,
         Command::Users(u) => users(&config, u).await,
+        Command::Codes(c) => cli::codes::codes(&config, c).await,
         Command::Audit { limit } => {
             let sql = sql_only(&config).await?;
             for e in sql.recent(limit).await? {

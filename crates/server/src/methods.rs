@@ -4,10 +4,12 @@
 use portvakt_core::audit::AuditTrail;
 use portvakt_core::config::{Config, MethodSettings};
 use portvakt_core::ephemeral::Ephemeral;
-use portvakt_core::ports::{AccountRepo, AuditLog};
+use portvakt_core::notify::Messenger;
+use portvakt_core::ports::{AccountRepo, AuditLog, CodeListRepo};
+use portvakt_core::time::Clock;
 use portvakt_web::hashing::PasswordHasher;
 use portvakt_web::login::throttle::LoginThrottle;
-use portvakt_web::login::{MethodRegistry, PasswordMethod};
+use portvakt_web::login::{MethodRegistry, PasswordMethod, PinOtpMethod, PinOtpServices};
 use std::sync::Arc;
 
 /// The services methods are built from.
@@ -20,6 +22,12 @@ pub struct Services {
     pub ephemeral: Ephemeral,
     /// The audit trail.
     pub audit: Arc<dyn AuditLog>,
+    /// The code lists of PIN + one-time code.
+    pub code_lists: Arc<dyn CodeListRepo>,
+    /// Outbound SMS and e-mail.
+    pub messenger: Messenger,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// One method per `[methods.<id>]`.
@@ -37,6 +45,22 @@ pub fn registry(config: &Config, services: &Services) -> MethodRegistry {
                     services.hasher.clone(),
                     throttle.clone(),
                     audit.clone(),
+                )),
+            ),
+            MethodSettings::PinOtp(pin_otp) => registry.register(
+                id.clone(),
+                Box::new(PinOtpMethod::new(
+                    pin_otp.clone(),
+                    PinOtpServices {
+                        accounts: services.accounts.clone(),
+                        code_lists: services.code_lists.clone(),
+                        hasher: services.hasher.clone(),
+                        throttle: throttle.clone(),
+                        ephemeral: services.ephemeral.clone(),
+                        messenger: services.messenger.clone(),
+                        audit: audit.clone(),
+                        clock: services.clock.clone(),
+                    },
                 )),
             ),
         }

@@ -149,6 +149,20 @@ pub(super) fn validate_client(
     {
         p.add(file, "backchannel_logout_uri", "must be an absolute URL");
     }
+    let initiate_login_uri = raw.initiate_login_uri.as_deref().and_then(|uri| {
+        let parsed = url::Url::parse(uri).ok().filter(|u| {
+            let local = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            u.scheme() == "https" || (u.scheme() == "http" && local)
+        });
+        if parsed.is_none() {
+            p.add(
+                file,
+                "initiate_login_uri",
+                "must be an https URL (http only on localhost)",
+            );
+        }
+        parsed
+    });
     if let Some(logo) = &raw.branding.logo_url {
         let ok = logo.starts_with("https://") || (logo.starts_with('/') && !logo.starts_with("//"));
         if !ok {
@@ -263,6 +277,7 @@ pub(super) fn validate_client(
         refresh_idle_ttl_secs,
         refresh_absolute_ttl_secs,
         backchannel_logout_uri: raw.backchannel_logout_uri,
+        initiate_login_uri,
         session_idle_timeout_secs: raw.session_idle_timeout_secs,
         session_absolute_timeout_secs: raw.session_absolute_timeout_secs,
         first_party: raw.first_party,

@@ -147,5 +147,54 @@ pub(super) fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
             }
             seen.push(acr);
         }
+        if let super::settings::MethodSettings::PinOtp(pin) = method {
+            check_pin_otp(id, pin, file, p);
+        }
+    }
+}
+
+/// Bounds of `[methods.<id>] kind = "pin-otp"` (docs/configuration.md).
+fn check_pin_otp(id: &str, m: &super::settings::PinOtpSettings, file: &Path, p: &mut Problems) {
+    let key = |k: &str| format!("methods.{id}.{k}");
+    let bounds: [(&str, u64, u64, u64); 8] = [
+        ("sms_per_day", m.sms_per_day, 1, 100),
+        (
+            "sms_per_browser_per_hour",
+            m.sms_per_browser_per_hour,
+            1,
+            1000,
+        ),
+        (
+            "sms_per_address_per_hour",
+            m.sms_per_address_per_hour,
+            1,
+            100_000,
+        ),
+        ("code_valid_minutes", u64::from(m.code_valid_minutes), 1, 60),
+        ("code_tries", m.code_tries, 1, 10),
+        ("lockout_failures", m.lockout_failures, 0, 1000),
+        (
+            "failure_window_minutes",
+            m.failure_window_minutes,
+            1,
+            7 * 24 * 60,
+        ),
+        ("warn_codes_left", m.warn_codes_left, 0, 1000),
+    ];
+    for (name, value, min, max) in bounds {
+        if !(min..=max).contains(&value) {
+            p.add(
+                file,
+                &key(name),
+                format!("must be {min}–{max}, not {value}"),
+            );
+        }
+    }
+    if m.lockout_minutes > 365 * 24 * 60 {
+        p.add(
+            file,
+            &key("lockout_minutes"),
+            "at most a year (0: until unlocked)",
+        );
     }
 }

@@ -115,6 +115,7 @@ pub(super) struct ClientFile {
     pub refresh_idle_ttl_secs: Option<u64>,
     pub refresh_absolute_ttl_secs: Option<u64>,
     pub backchannel_logout_uri: Option<String>,
+    pub initiate_login_uri: Option<String>,
     pub session_idle_timeout_secs: Option<u64>,
     pub session_absolute_timeout_secs: Option<u64>,
     #[serde(default = "yes")]
@@ -215,6 +216,10 @@ pub struct ClientConfig {
     pub refresh_absolute_ttl_secs: u64,
     /// Back-channel logout URI.
     pub backchannel_logout_uri: Option<String>,
+    /// Where `GET /start/{client_id}` sends the browser to start a login at the client
+    /// (OIDC Core §4, "Initiating Login from a Third Party"; Registration §2
+    /// `initiate_login_uri`): https, or http on localhost in development.
+    pub initiate_login_uri: Option<url::Url>,
     /// Shortens the session idle timeout for this client: an older session signs in again.
     pub session_idle_timeout_secs: Option<u64>,
     /// Shortens the session absolute timeout for this client.

@@ -18,9 +18,9 @@ pub use client::{
 pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
     DatabaseSettings, DemoSettings, EmailSettings, EmailTransport, HttpSettings, KeySettings,
-    Localized, LoginSettings, MethodSettings, NotifySettings, PasswordIdentifier, Profile,
-    RedisSettings, SendLimitSettings, SessionSettings, Settings, SmsProvider, SmsSettings,
-    TokenSettings,
+    Localized, LoginSettings, MethodSettings, NotifySettings, PasswordIdentifier, PinOtpSettings,
+    Profile, RedisSettings, SendLimitSettings, SessionSettings, Settings, SmsBlock, SmsProvider,
+    SmsSettings, TokenSettings,
 };
 
 use std::path::PathBuf;

@@ -292,10 +292,103 @@ pub enum MethodSettings {
         #[serde(default = "default_level")]
         level: u8,
     },
+    /// PIN + one-time code (seed 000, docs/pin-otp.md): personnummer, then a code by
+    /// SMS or from a code list, then the PIN and the code in one field.
+    PinOtp(PinOtpSettings),
 }
 
 fn default_level() -> u8 {
     1
+}
+
+/// `[methods.<id>] kind = "pin-otp"` (docs/pin-otp.md). Minutes and counts; every
+/// number is checked by `check-config`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinOtpSettings {
+    /// The acr values it satisfies; the first is the one it names by default.
+    pub acr_values: Vec<String>,
+    /// The tab label on the login page.
+    pub label: Option<Localized>,
+    /// Strength (see the password method); two factors: 2 by default.
+    #[serde(default = "default_pin_otp_level")]
+    pub level: u8,
+    /// SMS codes a person may order per day in Sweden ("fem gånger/dag").
+    #[serde(default = "default_sms_per_day")]
+    pub sms_per_day: u64,
+    /// What the day's block covers: ordering SMS codes only (default; list codes keep
+    /// working, as the guide promises) or the whole method.
+    #[serde(default)]
+    pub sms_block: SmsBlock,
+    /// SMS codes one browser may order per hour, whoever they are for.
+    #[serde(default = "default_sms_per_browser")]
+    pub sms_per_browser_per_hour: u64,
+    /// SMS codes one client address (IPv6 by /64) may order per hour: a school's
+    /// shared address must fit a class.
+    #[serde(default = "default_sms_per_address")]
+    pub sms_per_address_per_hour: u64,
+    /// How long an SMS code is valid, in minutes.
+    #[serde(default = "default_code_valid_minutes")]
+    pub code_valid_minutes: u32,
+    /// Wrong PIN + code tries before an SMS code is void.
+    #[serde(default = "default_code_tries")]
+    pub code_tries: u64,
+    /// Failed tries within `failure_window_minutes` that lock the method for the
+    /// account (S30); 0: no lockout (the `[login]` throttle still applies).
+    #[serde(default = "default_lockout_failures")]
+    pub lockout_failures: u64,
+    /// The window failures are counted in, in minutes.
+    #[serde(default = "default_failure_window")]
+    pub failure_window_minutes: u64,
+    /// How long the lockout lasts, in minutes; 0: until `portvakt users unlock`.
+    #[serde(default = "default_lockout_minutes")]
+    pub lockout_minutes: u64,
+    /// After a login with a list code, warn when this many codes or fewer remain; 0:
+    /// never.
+    #[serde(default = "default_warn_codes_left")]
+    pub warn_codes_left: u64,
+}
+
+/// What the day's SMS block covers (`sms_block`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsBlock {
+    /// Ordering SMS codes only; codes from the list keep working.
+    #[default]
+    Sms,
+    /// The whole method, list codes too, until the next day.
+    Method,
+}
+
+fn default_pin_otp_level() -> u8 {
+    2
+}
+fn default_sms_per_day() -> u64 {
+    5
+}
+fn default_sms_per_browser() -> u64 {
+    10
+}
+fn default_sms_per_address() -> u64 {
+    300
+}
+fn default_code_valid_minutes() -> u32 {
+    10
+}
+fn default_code_tries() -> u64 {
+    5
+}
+fn default_lockout_failures() -> u64 {
+    10
+}
+fn default_failure_window() -> u64 {
+    60
+}
+fn default_lockout_minutes() -> u64 {
+    30
+}
+fn default_warn_codes_left() -> u64 {
+    3
 }
 
 impl MethodSettings {
@@ -303,6 +396,7 @@ impl MethodSettings {
     pub fn acr_values(&self) -> &[String] {
         match self {
             MethodSettings::Password { acr_values, .. } => acr_values,
+            MethodSettings::PinOtp(p) => &p.acr_values,
         }
     }
 
@@ -310,6 +404,7 @@ impl MethodSettings {
     pub fn label(&self) -> Option<&Localized> {
         match self {
             MethodSettings::Password { label, .. } => label.as_ref(),
+            MethodSettings::PinOtp(p) => p.label.as_ref(),
         }
     }
 
@@ -317,6 +412,7 @@ impl MethodSettings {
     pub fn level(&self) -> u8 {
         match self {
             MethodSettings::Password { level, .. } => *level,
+            MethodSettings::PinOtp(p) => p.level,
         }
     }
 }

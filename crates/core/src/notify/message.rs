@@ -41,6 +41,12 @@ pub enum EmailMessage {
         /// How long it is valid, in hours.
         valid_hours: u32,
     },
+    /// A new code list for PIN + one-time code (`portvakt codes issue --email`,
+    /// seed 000): numbered four-digit codes, each usable once.
+    CodeList {
+        /// The codes, in the order they are numbered.
+        codes: Vec<Secret>,
+    },
     /// `portvakt notify test --email`.
     Test,
 }
@@ -56,18 +62,22 @@ pub enum Purpose {
     ConfirmAddress,
     /// [`EmailMessage::CreatePassword`].
     CreatePassword,
+    /// [`EmailMessage::CodeList`].
+    CodeList,
     /// A test message.
     Test,
 }
 
 impl Purpose {
-    /// `login_code`, `reset_code`, `confirm_address`, `create_password`, `test`.
+    /// `login_code`, `reset_code`, `confirm_address`, `create_password`, `code_list`,
+    /// `test`.
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::LoginCode => "login_code",
             Purpose::ResetCode => "reset_code",
             Purpose::ConfirmAddress => "confirm_address",
             Purpose::CreatePassword => "create_password",
+            Purpose::CodeList => "code_list",
             Purpose::Test => "test",
         }
     }
@@ -90,6 +100,7 @@ impl EmailMessage {
         match self {
             EmailMessage::ConfirmAddress { .. } => Purpose::ConfirmAddress,
             EmailMessage::CreatePassword { .. } => Purpose::CreatePassword,
+            EmailMessage::CodeList { .. } => Purpose::CodeList,
             EmailMessage::Test => Purpose::Test,
         }
     }

@@ -8,6 +8,7 @@
 use super::message::{Brand, EmailMessage, Purpose, SmsMessage};
 use crate::i18n::{Lang, fill, t};
 use crate::phone::MobileNumber;
+use crate::secret::Secret;
 
 /// A written SMS. `Debug` leaves the text out (it holds a code).
 #[derive(Clone)]
@@ -141,6 +142,7 @@ pub fn sms(to: MobileNumber, message: &SmsMessage, lang: Lang, brand: &Brand) ->
 pub fn email(to: &str, message: &EmailMessage, lang: Lang, brand: &Brand) -> Email {
     let l = lang.as_str();
     let client = brand.client_name.as_str();
+    let mut codes: Option<&[Secret]> = None;
     let (keys, link, hours) = match message {
         EmailMessage::ConfirmAddress { link, valid_hours } => (
             [
@@ -160,6 +162,18 @@ pub fn email(to: &str, message: &EmailMessage, lang: Lang, brand: &Brand) -> Ema
             Some(link.expose()),
             *valid_hours,
         ),
+        EmailMessage::CodeList { codes: list } => {
+            codes = Some(list);
+            (
+                [
+                    "message.code_list.subject",
+                    "message.code_list.intro",
+                    "message.code_list.outro",
+                ],
+                None,
+                0,
+            )
+        }
         EmailMessage::Test => (
             [
                 "message.test.subject",
@@ -187,6 +201,18 @@ pub fn email(to: &str, message: &EmailMessage, lang: Lang, brand: &Brand) -> Ema
     if let Some(link) = link {
         text.push_str(&format!("{link}\n\n"));
         html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>\n", escape(link)));
+    }
+    if let Some(codes) = codes {
+        html.push_str("<ol>\n");
+        for (i, code) in codes.iter().enumerate() {
+            text.push_str(&format!("{:>3}. {}\n", i + 1, code.expose()));
+            html.push_str(&format!(
+                "<li><code>{}</code></li>\n",
+                escape(code.expose())
+            ));
+        }
+        text.push('\n');
+        html.push_str("</ol>\n");
     }
     text.push_str(&format!("{outro}\n\n-- \n{signoff}\n"));
     html.push_str(&format!(
@@ -253,6 +279,9 @@ mod tests {
             EmailMessage::CreatePassword {
                 link: Secret::new("https://login.example.se/password?token=abc"),
                 valid_hours: 24,
+            },
+            EmailMessage::CodeList {
+                codes: vec![Secret::new("0042"), Secret::new("9931")],
             },
             EmailMessage::Test,
         ]

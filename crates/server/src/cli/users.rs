@@ -7,9 +7,9 @@ use portvakt::accounts_csv;
 use portvakt_core::account::Account;
 use portvakt_core::config::Config;
 use portvakt_core::config::PasswordIdentifier;
-use portvakt_core::identity::OrgNumber;
+use portvakt_core::identity::{OrgNumber, Personnummer};
 use portvakt_core::ids::AccountId;
-use portvakt_core::ports::AccountRepo;
+use portvakt_core::ports::{AccountRepo, AuditLog, CodeListRepo};
 use portvakt_core::random::random_token;
 use portvakt_core::time::UnixTime;
 use portvakt_store::SqlStore;
@@ -44,6 +44,18 @@ pub(crate) enum UsersCommand {
         /// Generate a password and print it once.
         #[arg(long)]
         generate_password: bool,
+    },
+    /// Set an account's PIN for PIN + one-time code: from stdin, or generated and shown
+    /// once.
+    SetPin {
+        /// Id, username, customer number or personnummer.
+        who: String,
+        /// Read the PIN from stdin (one line, 4–8 digits).
+        #[arg(long, conflicts_with = "generate_pin")]
+        pin_stdin: bool,
+        /// Generate a four-digit PIN and print it once.
+        #[arg(long)]
+        generate_pin: bool,
     },
     /// Lock an account: no login, and its sessions end at their next use.
     Lock {
@@ -111,9 +123,15 @@ fn new_password(from_stdin: bool, generate: bool) -> anyhow::Result<Option<Strin
     Ok(Some(pw))
 }
 
-/// An account by id, username or customer number.
-async fn find_account(sql: &SqlStore, who: &str) -> anyhow::Result<Account> {
+/// An account by id, username, customer number or personnummer (any written form).
+pub(crate) async fn find_account(sql: &SqlStore, who: &str) -> anyhow::Result<Account> {
     if let Some(a) = sql.find_account(&AccountId(who.to_owned())).await? {
+        return Ok(a);
+    }
+    let as_pnr = portvakt_core::normalize::identity_number(who);
+    if let Ok(pnr) = Personnummer::parse(&as_pnr, accounts_csv::today())
+        && let Some(a) = sql.find_by_personnummer(&pnr).await?
+    {
         return Ok(a);
     }
     if let Some(a) = sql
@@ -185,7 +203,7 @@ pub(crate) async fn users(config: &Config, command: UsersCommand) -> anyhow::Res
             }
         }
         UsersCommand::Import { file } => {
-            let report = accounts_csv::import(&file, &sql, &hasher).await?;
+            let report = accounts_csv::import(&file, &sql, &sql, &hasher).await?;
             println!("created {} account(s)", report.created);
             for (line, field) in report.skipped {
                 println!("skipped line {line}: {field} already in use");
@@ -222,6 +240,38 @@ pub(crate) async fn users(config: &Config, command: UsersCommand) -> anyhow::Res
             );
             if generate_password {
                 println!("password (shown once): {pw}");
+            }
+        }
+        UsersCommand::SetPin {
+            who,
+            pin_stdin,
+            generate_pin,
+        } => {
+            let a = find_account(&sql, &who).await?;
+            let pin = if generate_pin {
+                portvakt_core::otp::new_code()
+            } else if pin_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                let pin = line.trim().to_owned();
+                if !portvakt_core::otp::valid_pin(&pin) {
+                    bail!("a PIN is 4 to 8 digits");
+                }
+                portvakt_core::secret::Secret::new(pin)
+            } else {
+                bail!("give --pin-stdin or --generate-pin");
+            };
+            let hash = hasher.hash(&pin).await?;
+            sql.set_pin(&a.id, Some(&hash), UnixTime::now()).await?;
+            sql.record(
+                &portvakt_core::audit::AuditEvent::now(portvakt_core::audit::AuditKind::PinChanged)
+                    .account(&a.id)
+                    .detail(format!("by {}", super::operator())),
+            )
+            .await?;
+            println!("PIN set for account {}", a.id);
+            if generate_pin {
+                println!("PIN (shown once): {}", pin.expose());
             }
         }
         UsersCommand::Lock { who } => {
@@ -268,9 +318,60 @@ pub(crate) async fn users(config: &Config, command: UsersCommand) -> anyhow::Res
                 a.phone_verified
             );
             println!("password set:    {}", a.password_hash.is_some());
+            println!("PIN set:         {}", a.pin_hash.is_some());
+            println!("list codes left: {}", sql.list_codes_left(&a.id).await?);
+            for line in pin_otp_state(config, &a).await? {
+                println!("{line}");
+            }
             println!("locked:          {}", a.is_locked());
             println!("created:         {}", a.created_at.0);
         }
     }
     Ok(())
+}
+
+/// Today's SMS block and the lockout of each PIN + one-time-code method, as lines for
+/// `users show`. They live in the ephemeral store: readable from here with Redis; the
+/// in-process store is in the server's memory, and the lines say so.
+async fn pin_otp_state(config: &Config, a: &Account) -> anyhow::Result<Vec<String>> {
+    use portvakt_core::config::MethodSettings;
+    use portvakt_core::ephemeral::Ephemeral;
+    use portvakt_core::lock::{DailyQuota, FailureLockout};
+    use portvakt_core::time::SystemClock;
+    let methods: Vec<(&String, &portvakt_core::config::PinOtpSettings)> = config
+        .settings
+        .methods
+        .iter()
+        .filter_map(|(id, m)| match m {
+            MethodSettings::PinOtp(p) => Some((id, p)),
+            _ => None,
+        })
+        .collect();
+    let (Some(pnr), false) = (&a.personnummer, methods.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let Some(store) = super::shared_ephemeral(config).await? else {
+        return Ok(vec![
+            "SMS today:       not visible here (the in-process store lives in the server; configure [redis])".into(),
+        ]);
+    };
+    let store = Ephemeral::new(store);
+    let mut lines = Vec::new();
+    for (id, m) in methods {
+        let clock = std::sync::Arc::new(SystemClock);
+        let quota = DailyQuota::new(store.clone(), clock.clone(), "sms", m.sms_per_day);
+        let who = portvakt_web::login::pin_otp::quota_subject(pnr);
+        let sms = match quota.blocked(&who).await? {
+            Some(_) => format!(
+                "blocked until midnight ({} of {} used)",
+                m.sms_per_day, m.sms_per_day
+            ),
+            None => "not blocked".to_owned(),
+        };
+        lines.push(format!("SMS today ({id}): {sms}"));
+        let lockout = FailureLockout::new(store.clone(), clock, m.lockout_failures.max(1), None);
+        let locked = lockout.check(a, id).await?.is_some();
+        lines.push(format!("locked out ({id}): {locked}"));
+    }
+    Ok(lines)
 }

@@ -233,6 +233,28 @@ impl AccountRepo for SqlStore {
             .collect())
     }
 
+    async fn set_pin(
+        &self,
+        id: &AccountId,
+        hash: Option<&str>,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let done = account::Entity::update_many()
+            .col_expr(
+                account::Column::PinHash,
+                Expr::value(hash.map(str::to_owned)),
+            )
+            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
+            .filter(account::Column::Id.eq(id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        if done.rows_affected == 0 {
+            return Err(StoreError::Corrupt(format!("no account {id}")));
+        }
+        Ok(())
+    }
+
     async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError> {
         account::Entity::find()
             .order_by_asc(account::Column::CreatedAt)

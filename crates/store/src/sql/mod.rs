@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod grants;
 mod keys;
+mod list_codes;
 
 use portvakt_core::ports::StoreError;
 use portvakt_migrations::{Migrator, MigratorTrait};

@@ -15,12 +15,14 @@
 pub mod complete;
 mod method;
 mod password;
+pub mod pin_otp;
 pub mod step;
 pub mod throttle;
 pub mod transaction;
 
 pub use method::{Authenticated, Form, Leave, LoginContext, LoginMethod, Method, Outcome};
 pub use password::PasswordMethod;
+pub use pin_otp::{PinOtpMethod, PinOtpServices};
 pub use step::{Button, Choice, ChoiceGroup, Field, FieldKind, Image, Link, StepView, Text};
 pub use transaction::{LoginTransaction, OfferedMethod};
 

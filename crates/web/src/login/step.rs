@@ -9,6 +9,8 @@ pub struct Text {
     pub key: &'static str,
     /// `{name}` → value.
     pub values: Vec<(&'static str, String)>,
+    /// `{name}` → (Swedish, English) value, for values that are words (a day's name).
+    pub localized: Vec<(&'static str, String, String)>,
 }
 
 impl Text {
@@ -17,12 +19,24 @@ impl Text {
         Text {
             key,
             values: Vec::new(),
+            localized: Vec::new(),
         }
     }
 
     /// A text with one placeholder filled.
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.values.push((name, value.into()));
+        self
+    }
+
+    /// A text with one placeholder filled by words in each page language.
+    pub fn with_localized(
+        mut self,
+        name: &'static str,
+        sv: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        self.localized.push((name, sv.into(), en.into()));
         self
     }
 }
@@ -36,6 +50,16 @@ pub enum FieldKind {
     Password,
     /// Digits (numeric keyboard on phones).
     Numeric,
+    /// Secret digits (a PIN and a code): hidden while typed, numeric keyboard, never
+    /// offered to autofill (docs/pin-otp.md).
+    SecretDigits,
+}
+
+impl FieldKind {
+    /// Hidden while typed.
+    pub fn is_secret(self) -> bool {
+        matches!(self, FieldKind::Password | FieldKind::SecretDigits)
+    }
 }
 
 /// One input on a step's form.
@@ -109,6 +133,9 @@ pub struct StepView {
     pub heading: Option<&'static str>,
     /// An information panel (a rule, a service-desk number), shown before the form.
     pub info: Option<Text>,
+    /// A refusal with details (the day's SMS block and when it ends), shown like an
+    /// error (`role="alert"`).
+    pub alert: Option<Text>,
     /// The inputs.
     pub fields: Vec<Field>,
     /// Radio options, for steps where the user picks one (a channel, an action).

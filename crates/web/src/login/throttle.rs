@@ -169,7 +169,9 @@ impl<'a> Throttle<'a> {
         Ok(())
     }
 
-    async fn is_known_browser(&self) -> Result<bool, AppError> {
+    /// Whether this browser signed in to the account before (`remember_browser_days`):
+    /// its owner's usual browser, which lockouts exempt.
+    pub async fn is_known_browser(&self) -> Result<bool, AppError> {
         Ok(match &self.known_browser_key {
             Some(key) => self.limits.ephemeral.is_remembered(key).await?,
             None => false,

@@ -10,7 +10,7 @@ use crate::oidc::access_token::validate;
 use crate::oidc::api_error::ApiError;
 use crate::oidc::tokens::userinfo_claims;
 use crate::state::AppState;
-use crate::views::demo;
+use crate::views::demo::{self, DemoAccount};
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/demo", get(index))
         .route("/demo/start", get(start))
+        .route("/demo/initiate", get(initiate))
         .route("/demo/callback", get(callback))
 }
 
@@ -66,33 +67,61 @@ async fn index(State(app): State<AppState>) -> Response {
     demo::index(&clients, &accounts, app.outbox.is_some())
 }
 
-/// `(login, password, name)` rows of the demo CSV (it has no quoted commas).
-fn demo_accounts(csv: &str) -> Vec<(String, String, String)> {
+/// The rows of the demo CSV (it has no quoted commas), as the demo page shows them.
+fn demo_accounts(csv: &str) -> Vec<DemoAccount> {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = |name: &str| header.iter().position(|h| h.trim() == name);
-    let (user, cust, pw, name) = (
-        col("username"),
-        col("customer_number"),
-        col("password"),
-        col("name"),
-    );
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            let get = |i: Option<usize>| {
-                i.and_then(|i| f.get(i))
+            let get = |name: &str| {
+                col(name)
+                    .and_then(|i| f.get(i))
                     .map(|s| s.trim().to_owned())
                     .unwrap_or_default()
             };
-            let login = match get(user) {
+            let login = match get("username") {
                 u if !u.is_empty() => u,
-                _ => get(cust),
+                _ => get("customer_number"),
             };
-            (login, get(pw), get(name))
+            // Shown as students type it: YYMMDD-XXXX.
+            let pnr = get("personnummer");
+            let personnummer = if pnr.len() == 12 {
+                format!("{}-{}", &pnr[2..8], &pnr[8..])
+            } else {
+                pnr
+            };
+            DemoAccount {
+                login,
+                password: get("password"),
+                personnummer,
+                pin: get("pin"),
+                codes: get("otp_codes"),
+                name: get("name"),
+            }
         })
         .collect()
+}
+
+/// OIDC Core §4 at the demo client: a login initiated by a third party
+/// (`/start/{client_id}`) arrives here with `iss`; the client checks it names this
+/// provider and starts an ordinary authorization request.
+#[derive(Deserialize)]
+struct InitiateQuery {
+    client: String,
+    iss: String,
+}
+
+async fn initiate(State(app): State<AppState>, Query(q): Query<InitiateQuery>) -> Response {
+    if q.iss != app.issuer() {
+        return demo::error("invalid_request", Some("iss names another provider"));
+    }
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client", &q.client)
+        .finish();
+    see_other(&format!("/demo/start?{query}"))
 }
 
 #[derive(Deserialize)]

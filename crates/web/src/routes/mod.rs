@@ -12,6 +12,7 @@ mod outbox;
 mod page_form;
 mod redirect;
 mod revoke;
+mod start;
 mod token;
 mod userinfo;
 
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/flow/{flow}/start", get(flow::start))
         .route("/flow/{id}", get(flow::show).post(flow::submit))
         .route("/link/{token}", get(flow::link_page).post(flow::link_open))
+        .route("/start/{client_id}", get(start::start))
         .route("/logout", get(logout::get).post(logout::post))
         .route("/logout/confirm", post(logout::confirm))
         .route("/token", post(token::token))

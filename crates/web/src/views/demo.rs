@@ -23,12 +23,25 @@ fn page(title: &str, body: Markup) -> Response {
     )
 }
 
+/// One row of the demo accounts table: what a visitor types to sign in.
+#[derive(Debug, Clone, Default)]
+pub struct DemoAccount {
+    /// Username or customer number.
+    pub login: String,
+    /// Password.
+    pub password: String,
+    /// Personnummer, for PIN + one-time code.
+    pub personnummer: String,
+    /// PIN, for PIN + one-time code.
+    pub pin: String,
+    /// Unused list codes, space-separated.
+    pub codes: String,
+    /// Name.
+    pub name: String,
+}
+
 /// The client list and the demo accounts.
-pub fn index(
-    clients: &[(String, String)],
-    accounts: &[(String, String, String)],
-    outbox: bool,
-) -> Response {
+pub fn index(clients: &[(String, String)], accounts: &[DemoAccount], outbox: bool) -> Response {
     let l = "sv";
     page(
         t(l, "demo.title"),
@@ -49,8 +62,27 @@ pub fn index(
             @if !accounts.is_empty() {
                 h2 { (t(l, "demo.accounts")) }
                 table {
-                    @for (login, password, name) in accounts {
-                        tr { td { code { (login) } } td { code { (password) } } td { (name) } }
+                    thead {
+                        tr {
+                            th scope="col" { (t(l, "demo.col.name")) }
+                            th scope="col" { (t(l, "demo.col.login")) }
+                            th scope="col" { (t(l, "demo.col.password")) }
+                            th scope="col" { (t(l, "demo.col.personnummer")) }
+                            th scope="col" { (t(l, "demo.col.pin")) }
+                            th scope="col" { (t(l, "demo.col.codes")) }
+                        }
+                    }
+                    tbody {
+                        @for a in accounts {
+                            tr {
+                                td { (a.name) }
+                                td { code { (a.login) } }
+                                td { code { (a.password) } }
+                                td { code { (a.personnummer) } }
+                                td { code { (a.pin) } }
+                                td { code { (a.codes) } }
+                            }
+                        }
                     }
                 }
             }

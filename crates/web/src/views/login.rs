@@ -58,8 +58,9 @@ pub fn render(page: LoginPage<'_>) -> Response {
         .iter()
         .position(|f| f.value.is_empty())
         .unwrap_or(0);
+    let alert = page.step.alert.as_ref().map(|a| text(lang, a));
     // WCAG 2.4.2: a page that answers with an error says so in its title too.
-    let title = match error {
+    let title = match error.or(alert.as_deref()) {
         Some(_) => format!(
             "{}: {}",
             t(lang, "page.error_prefix"),
@@ -117,6 +118,9 @@ pub fn render(page: LoginPage<'_>) -> Response {
             @if let Some(message) = error {
                 p class="error" role="alert" id="form-error" { (message) }
             }
+            @if let Some(alert) = &alert {
+                p class="error" role="alert" id="step-alert" { (alert) }
+            }
             @if let Some(info) = &page.step.info {
                 div class="info" { p { (text(lang, info)) } }
             }
@@ -128,12 +132,13 @@ pub fn render(page: LoginPage<'_>) -> Response {
                         FieldKind::Text => ("text", None),
                         FieldKind::Numeric => ("text", Some("numeric")),
                         FieldKind::Password => ("password", None),
+                        FieldKind::SecretDigits => ("password", Some("numeric")),
                     };
                     input type=(ty) id=(field.name) name=(field.name)
                         autocomplete=(field.autocomplete)
                         inputmode=[mode]
-                        autocapitalize=[(field.kind != FieldKind::Password).then_some("none")]
-                        spellcheck=[(field.kind != FieldKind::Password).then_some("false")]
+                        autocapitalize=[(!field.kind.is_secret()).then_some("none")]
+                        spellcheck=[(!field.kind.is_secret()).then_some("false")]
                         value=(field.value)
                         autofocus[i == first_field]
                         aria-describedby=[described_by(i)]
@@ -190,6 +195,9 @@ pub fn render(page: LoginPage<'_>) -> Response {
 
 /// A step's text in `lang`, its placeholders filled.
 pub(crate) fn text(lang: &str, text: &Text) -> String {
-    let values: Vec<(&str, &str)> = text.values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut values: Vec<(&str, &str)> = text.values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (k, sv, en) in &text.localized {
+        values.push((k, if lang == "en" { en } else { sv }));
+    }
     fill(t(lang, text.key), &values)
 }
