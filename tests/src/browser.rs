@@ -260,3 +260,25 @@ pub fn code_in(text: &str) -> String {
         .unwrap_or_else(|| panic!("no four-digit code in {text}"))
         .to_owned()
 }
+
+impl Browser {
+    /// A browser whose requests say they come from `address` (`X-Forwarded-For`), for a
+    /// server that trusts 127.0.0.1 as its proxy (`trusted_proxies`).
+    pub fn from_address(address: &str) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            address.parse().expect("an address as a header value"),
+        );
+        Browser {
+            http: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(Policy::none())
+                .default_headers(headers)
+                .build()
+                .expect("client"),
+            jar,
+        }
+    }
+}

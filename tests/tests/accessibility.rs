@@ -87,7 +87,9 @@ branding = { color = "#c8102e" }
         .into(),
     ));
     setup.main.push_str(
-        "\n[methods.pin-otp]\nkind = \"pin-otp\"\nacr_values = [\"urn:portvakt:acr:pin-otp\"]\n",
+        "\n[methods.pin-otp]\nkind = \"pin-otp\"\nacr_values = [\"urn:portvakt:acr:pin-otp\"]\n\
+         \n[methods.password.policy]\nrequire_upper = true\nrequire_digit = true\n\
+         \n[methods.password.reset]\nno_mobile_text = { sv = \"Ring Servicedesk.\", en = \"Call the Service desk.\" }\n",
     );
     setup.clients.push((
         "dexter.toml".into(),
@@ -168,6 +170,97 @@ acr_values = ["urn:portvakt:acr:pin-otp"]
         submit().await;
         wait_for(&browser, "#pin_code").await;
         check("PIN: PIN-kod + engångskod").await;
+        // The password reset: each page, a broken rule, and the end.
+        browser
+            .goto(&server.url("/demo/start?client=demo"))
+            .await
+            .expect("login");
+        wait_for(&browser, "#username").await;
+        browser
+            .find(Locator::Id("username"))
+            .await
+            .expect("username")
+            .send_keys("anna")
+            .await
+            .expect("type");
+        browser
+            .find(Locator::Css("button[value=flow]"))
+            .await
+            .expect("the reset button")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "form[action^='/flow/']").await;
+        check("reset: username").await;
+        submit().await;
+        wait_for(&browser, "#code").await;
+        check("reset: code").await;
+        // The second SMS to Anna's number: the first is `notify test` above.
+        let text = portvakt_tests::browser::wait_for_sms(&server.issuer, "+46701234567", 2)
+            .await
+            .remove(0);
+        let code: String = text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .expect("a six-digit code")
+            .to_owned();
+        browser
+            .find(Locator::Id("code"))
+            .await
+            .expect("code")
+            .send_keys(&code)
+            .await
+            .expect("type");
+        browser
+            .find(Locator::Css("form[action^='/flow/'] button[type=submit]"))
+            .await
+            .expect("Nästa")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "#action-new_password").await;
+        check("reset: choices").await;
+        browser
+            .find(Locator::Id("action-new_password"))
+            .await
+            .expect("option")
+            .click()
+            .await
+            .expect("click");
+        for id in ["new_password", "new_password_confirm"] {
+            browser
+                .find(Locator::Id(id))
+                .await
+                .expect("field")
+                .send_keys("kort")
+                .await
+                .expect("type");
+        }
+        browser
+            .find(Locator::Css("form[action^='/flow/'] button[type=submit]"))
+            .await
+            .expect("Nästa")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "li.broken").await;
+        check("reset: broken rules").await;
+        browser
+            .find(Locator::Id("action-unlock"))
+            .await
+            .expect("option")
+            .click()
+            .await
+            .expect("click");
+        browser
+            .find(Locator::Css("form[action^='/flow/'] button[type=submit]"))
+            .await
+            .expect("Nästa")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "a.button").await;
+        check("reset: done").await;
         browser
             .goto(&server.url("/demo/start?client=demo"))
             .await

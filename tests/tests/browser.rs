@@ -345,3 +345,91 @@ scopes = ["openid", "profile", "phone"]
     run.await;
     browser.close().await.expect("close");
 }
+
+/// Seed 001 by keyboard: "Har du problem att logga in?" with the username typed, the
+/// six-digit code from the outbox, a new password under the policy, "Slutför", and a
+/// login with the new password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_colleague_resets_a_password_by_keyboard() {
+    let mut setup = Setup::default();
+    setup.main.push_str(
+        "\n[methods.password.policy]\nrequire_upper = true\nrequire_digit = true\n\
+         forbidden_characters = \"åäö\"\n\
+         \n[methods.password.reset]\n\
+         no_mobile_text = { sv = \"Ring Servicedesk.\", en = \"Call the Service desk.\" }\n\
+         \n[demo]\nrelying_party = true\n",
+    );
+    setup.clients.push((
+        "kommunen.toml".into(),
+        r##"client_id = "kommunen"
+display_name = "Kommunens personalportal"
+client_secret = "kommunen-secret-0123456789"
+redirect_uris = ["{issuer}/demo/callback"]
+acr_values = ["urn:portvakt:acr:password"]
+"##
+        .into(),
+    ));
+    let server = TestServer::start_with(Backend::Sqlite, setup).await;
+    server.add_user("anna", "Gammalt-losen1").await;
+    let (_driver, driver_url) = chromedriver().await;
+    let (browser, _profile) = chromium(&driver_url).await;
+    let run = async {
+        browser
+            .goto(&server.url("/demo/start?client=kommunen"))
+            .await
+            .expect("login");
+        wait_for(&browser, "//input[@id='username']").await;
+        assert!(focused(&browser, "#username").await);
+        press(&browser, "anna").await;
+        tab_to(&browser, "button[value=flow]").await;
+        press(&browser, "\u{E007}").await;
+        wait_for(&browser, "//h2[. = 'Återställ ditt lösenord']").await;
+        assert!(
+            focused(&browser, "#username").await,
+            "the username, prefilled"
+        );
+        let typed = browser
+            .find(Locator::Id("username"))
+            .await
+            .expect("field")
+            .prop("value")
+            .await
+            .expect("value");
+        assert_eq!(typed.as_deref(), Some("anna"));
+        press(&browser, "\u{E007}").await;
+        wait_for(&browser, "//input[@id='code']").await;
+        assert!(focused(&browser, "#code").await);
+        let text = portvakt_tests::browser::wait_for_sms(&server.issuer, "+46701234567", 1)
+            .await
+            .remove(0);
+        let code: String = text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .expect("a six-digit code")
+            .to_owned();
+        press(&browser, &format!("{code}\u{E007}")).await;
+        wait_for(&browser, "//legend").await;
+        // The choice has focus; the arrow picks a new password, Tab reaches its fields.
+        assert!(
+            focused(&browser, "#action-unlock").await,
+            "the first choice"
+        );
+        press(&browser, "\u{E015}").await;
+        assert!(focused(&browser, "#action-new_password:checked").await);
+        tab_to(&browser, "#new_password").await;
+        press(&browser, "Vinter2026x").await;
+        tab_to(&browser, "#new_password_confirm").await;
+        press(&browser, "Vinter2026x\u{E007}").await;
+        wait_for(&browser, "//p[@role='status']").await;
+        let page = browser.source().await.expect("html");
+        assert!(page.contains("Ditt konto är nu upplåst"), "{page}");
+        tab_to(&browser, "a.button").await;
+        press(&browser, "\u{E007}").await;
+        wait_for(&browser, "//input[@id='username']").await;
+        assert!(focused(&browser, "#username").await);
+        press(&browser, "anna\u{E004}Vinter2026x\u{E007}").await;
+        wait_for(&browser, "//h1[starts-with(., 'Inloggad')]").await;
+    };
+    run.await;
+    browser.close().await.expect("close");
+}

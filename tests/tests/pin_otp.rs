@@ -222,8 +222,8 @@ async fn every_personnummer_form_and_the_bad_ones(backend: Backend) {
     for (form, message) in [
         ("090909-0909", "kontrollsiffran"),
         ("900230-0017", "inget sådant datum"),
-        ("12345", "ÅÅMMDD-XXXX, till exempel"),
-        ("90010l-0017", "ÅÅMMDD-XXXX, till exempel"),
+        ("12345", "Skriv personnumret som ÅÅMMDD-XXXX"),
+        ("90010l-0017", "Skriv personnumret som ÅÅMMDD-XXXX"),
         ("", "Skriv in ditt personnummer."),
     ] {
         let (_, _, browser, page) = open(&server).await;
@@ -424,7 +424,7 @@ async fn codes_are_bound_single_use_and_short_lived(backend: Backend) {
         .step(&enter, &[("pin_code", &format!("{PIN}{code}"))])
         .await
         .page();
-    assert!(late.html.contains(WRONG), "an expired code");
+    assert!(late.html.contains("gäller inte längre"), "an expired code");
 
     // Void after five wrong tries.
     let (_, _, browser, page) = open(&server).await;
@@ -443,7 +443,10 @@ async fn codes_are_bound_single_use_and_short_lived(backend: Backend) {
         .step(&page, &[("pin_code", &format!("{PIN}{code}"))])
         .await
         .page();
-    assert!(after.html.contains(WRONG), "void after five wrong tries");
+    assert!(
+        after.html.contains("gäller inte längre"),
+        "void after five wrong tries"
+    );
     // Not a code at all: its own message, nothing counted.
     let format = browser.step(&after, &[("pin_code", "12")]).await.page();
     assert!(format.html.contains("bara siffror"), "{}", format.html);

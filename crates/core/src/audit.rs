@@ -48,11 +48,19 @@ pub enum AuditKind {
     CodeListIssued,
     /// An administrator set or changed a PIN.
     PinChanged,
+    /// A password reset was asked for (detail: whether a code was sent).
+    ResetRequested,
+    /// A wrong reset code was typed.
+    ResetCodeFailed,
+    /// A user proved a reset code and unlocked their account.
+    AccountUnlocked,
+    /// A user chose a new password through the reset.
+    PasswordChanged,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 18] = [
+    pub const ALL: [AuditKind; 22] = [
         AuditKind::SessionEnded,
         AuditKind::BackchannelLogoutFailed,
         AuditKind::LoginSucceeded,
@@ -71,6 +79,10 @@ impl AuditKind {
         AuditKind::LoginLockedOut,
         AuditKind::CodeListIssued,
         AuditKind::PinChanged,
+        AuditKind::ResetRequested,
+        AuditKind::ResetCodeFailed,
+        AuditKind::AccountUnlocked,
+        AuditKind::PasswordChanged,
     ];
 
     /// The kind with this stored name.
@@ -99,6 +111,10 @@ impl AuditKind {
             AuditKind::LoginLockedOut => "login_locked_out",
             AuditKind::CodeListIssued => "code_list_issued",
             AuditKind::PinChanged => "pin_changed",
+            AuditKind::ResetRequested => "reset_requested",
+            AuditKind::ResetCodeFailed => "reset_code_failed",
+            AuditKind::AccountUnlocked => "account_unlocked",
+            AuditKind::PasswordChanged => "password_changed",
         }
     }
 }

@@ -272,6 +272,12 @@ impl Ephemeral {
             .await
     }
 
+    /// Opens a gate taken with [`Ephemeral::open_gate`] before its delay is over (the
+    /// work it guarded is done).
+    pub async fn release_gate(&self, key: &str) -> Result<(), StoreError> {
+        self.store.delete(&keys::gate(key)).await
+    }
+
     /// Remembers a fact (a browser known for an account) for `ttl`.
     pub async fn remember(&self, key: &str, ttl: Duration) -> Result<(), StoreError> {
         self.store.put(&keys::fact(key), b"1", ttl).await

@@ -22,6 +22,74 @@ const SV: &[(&str, &str)] = &[
     ("field.customer_number", "Kundnummer"),
     ("field.password", "Lösenord"),
     ("button.login", "Logga in"),
+    ("text.configured", "{text}"),
+    ("field.reset_code", "Återställningskod"),
+    ("field.new_password", "Nytt lösenord"),
+    ("field.new_password_confirm", "Upprepa det nya lösenordet"),
+    ("login.password.trouble", "Har du problem att logga in?"),
+    ("reset.title", "Återställ ditt lösenord"),
+    (
+        "reset.intro",
+        "Skriv in ditt användarnamn. Vi skickar en sexsiffrig återställningskod till ditt registrerade mobilnummer.",
+    ),
+    ("reset.next", "Nästa"),
+    ("reset.enter_code", "Skriv in din återställningskod"),
+    (
+        "reset.code_sent",
+        "Vi har skickat en sexsiffrig återställningskod med SMS till ditt registrerade mobilnummer. Koden gäller i {minutes} minuter.",
+    ),
+    (
+        "reset.code_wrong",
+        "Fel återställningskod. Kontrollera koden i SMS:et och försök igen.",
+    ),
+    (
+        "reset.code_void",
+        "Återställningskoden gäller inte längre. Börja om från inloggningen för att få en ny kod.",
+    ),
+    ("reset.choose_heading", "Välj vad du vill göra"),
+    ("reset.choose_legend", "Lås upp ditt konto"),
+    (
+        "reset.unlock",
+        "Behåll ditt nuvarande lösenord och lås upp ditt konto",
+    ),
+    (
+        "reset.new_password",
+        "Ange ett nytt lösenord och lås upp ditt konto",
+    ),
+    ("reset.choose", "Välj ett av alternativen."),
+    (
+        "reset.mismatch",
+        "De två lösenorden är inte lika. Skriv samma nya lösenord i båda fälten.",
+    ),
+    (
+        "reset.policy_broken",
+        "Lösenordet uppfyller inte kraven. Se de markerade reglerna.",
+    ),
+    (
+        "reset.done_unlocked",
+        "Ditt konto är nu upplåst. Klicka på Slutför för att komma tillbaka till inloggningen och logga in med ditt lösenord.",
+    ),
+    (
+        "reset.done_new_password",
+        "Ditt konto är nu upplåst och ditt nya lösenord sparat. Klicka på Slutför för att komma tillbaka till inloggningen och logga in med ditt nya lösenord.",
+    ),
+    (
+        "reset.admin_locked",
+        "Ditt konto är spärrat av en administratör och kan inte låsas upp här. Kontakta supporten.",
+    ),
+    ("reset.finish", "Slutför"),
+    ("policy.broken", "Uppfylls inte:"),
+    ("policy.min_length", "Minst {n} tecken"),
+    ("policy.max_length", "Högst {n} tecken"),
+    ("policy.upper", "Minst en stor bokstav"),
+    ("policy.lower", "Minst en liten bokstav"),
+    ("policy.digit", "Minst en siffra"),
+    ("policy.forbidden", "Får inte innehålla {chars}"),
+    (
+        "policy.not_used_before",
+        "Får inte vara ett lösenord som du haft tidigare",
+    ),
+    ("policy.not_common", "Får inte vara ett vanligt lösenord"),
     ("method.pin_otp", "PIN-kod och engångskod"),
     ("field.personnummer", "Personnummer (ÅÅMMDD-XXXX)"),
     ("field.pin_code", "PIN-kod + engångskod"),
@@ -37,13 +105,13 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "login.pnr.format",
-        "Skriv personnumret som ÅÅMMDD-XXXX, till exempel 090909-0909, eller med 12 siffror.",
+        "Skriv personnumret som ÅÅMMDD-XXXX (tio siffror, bindestrecket får utelämnas) eller med tolv siffror, ÅÅÅÅMMDD-XXXX.",
     ),
     ("login.pin_otp.identify", "Skriv in ditt personnummer"),
     ("login.pin_otp.choose", "Välj metod"),
     (
         "login.pin_otp.sms_rule",
-        "Du kan beställa engångskoder via SMS {count} gånger per dag, sedan spärras SMS-koderna till nästa dag. Engångskoder från e-post eller papper kan du logga in med hur många gånger som helst.",
+        "Du kan beställa engångskoder via SMS {count} gånger per dag, sedan spärras SMS-koderna till nästa dag. Med engångskoder från e-post eller papper kan du logga in hur ofta du vill utan att bli spärrad; varje kod på listan fungerar en gång.",
     ),
     (
         "login.pin_otp.sms_blocked",
@@ -87,11 +155,15 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "login.pin_otp.format",
-        "Skriv din PIN-kod och direkt efter den den fyrsiffriga koden, bara siffror (8 tecken med en fyrsiffrig PIN-kod).",
+        "Skriv din PIN-kod och direkt efter den engångskoden (fyra siffror), bara siffror i rad: 8 tecken med en fyrsiffrig PIN-kod.",
     ),
     (
         "login.pin_otp.invalid",
         "Fel personnummer, PIN-kod eller engångskod.",
+    ),
+    (
+        "login.pin_otp.code_void",
+        "Engångskoden gäller inte längre. Välj ett annat sätt att få koden för att beställa en ny, eller använd en kod från din lista.",
     ),
     (
         "login.pin_otp.few_left_heading",
@@ -332,6 +404,74 @@ const EN: &[(&str, &str)] = &[
     ("field.customer_number", "Customer number"),
     ("field.password", "Password"),
     ("button.login", "Sign in"),
+    ("text.configured", "{text}"),
+    ("field.reset_code", "Reset code"),
+    ("field.new_password", "New password"),
+    ("field.new_password_confirm", "Repeat the new password"),
+    ("login.password.trouble", "Trouble signing in?"),
+    ("reset.title", "Reset your password"),
+    (
+        "reset.intro",
+        "Enter your username. We will send a six-digit reset code to your registered mobile number.",
+    ),
+    ("reset.next", "Next"),
+    ("reset.enter_code", "Enter your reset code"),
+    (
+        "reset.code_sent",
+        "We have sent a six-digit reset code by SMS to your registered mobile number. The code is valid for {minutes} minutes.",
+    ),
+    (
+        "reset.code_wrong",
+        "Wrong reset code. Check the code in the SMS and try again.",
+    ),
+    (
+        "reset.code_void",
+        "The reset code no longer works. Start again from the login page to get a new code.",
+    ),
+    ("reset.choose_heading", "Choose what to do"),
+    ("reset.choose_legend", "Unlock your account"),
+    (
+        "reset.unlock",
+        "Keep your current password and unlock your account",
+    ),
+    (
+        "reset.new_password",
+        "Choose a new password and unlock your account",
+    ),
+    ("reset.choose", "Choose one of the options."),
+    (
+        "reset.mismatch",
+        "The two passwords differ. Type the same new password in both fields.",
+    ),
+    (
+        "reset.policy_broken",
+        "The password does not meet the requirements. See the marked rules.",
+    ),
+    (
+        "reset.done_unlocked",
+        "Your account is now unlocked. Click Finish to return to the login page and sign in with your password.",
+    ),
+    (
+        "reset.done_new_password",
+        "Your account is now unlocked and your new password saved. Click Finish to return to the login page and sign in with your new password.",
+    ),
+    (
+        "reset.admin_locked",
+        "Your account has been locked by an administrator and cannot be unlocked here. Contact support.",
+    ),
+    ("reset.finish", "Finish"),
+    ("policy.broken", "Not met:"),
+    ("policy.min_length", "At least {n} characters"),
+    ("policy.max_length", "At most {n} characters"),
+    ("policy.upper", "At least one upper-case letter"),
+    ("policy.lower", "At least one lower-case letter"),
+    ("policy.digit", "At least one digit"),
+    ("policy.forbidden", "Must not contain {chars}"),
+    (
+        "policy.not_used_before",
+        "Must not be a password you have had before",
+    ),
+    ("policy.not_common", "Must not be a common password"),
     ("method.pin_otp", "PIN and one-time code"),
     (
         "field.personnummer",
@@ -350,7 +490,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "login.pnr.format",
-        "Write the number as YYMMDD-XXXX, for example 090909-0909, or with 12 digits.",
+        "Write the number as YYMMDD-XXXX (ten digits, the dash may be left out) or with twelve digits, YYYYMMDD-XXXX.",
     ),
     (
         "login.pin_otp.identify",
@@ -359,7 +499,7 @@ const EN: &[(&str, &str)] = &[
     ("login.pin_otp.choose", "Choose a method"),
     (
         "login.pin_otp.sms_rule",
-        "You can order one-time codes by SMS {count} times a day; after that SMS codes are blocked until the next day. One-time codes from e-mail or paper can be used as many times as you like.",
+        "You can order one-time codes by SMS {count} times a day; after that SMS codes are blocked until the next day. With one-time codes from e-mail or paper you can sign in as often as you like without being blocked; each code on the list works once.",
     ),
     (
         "login.pin_otp.sms_blocked",
@@ -411,6 +551,10 @@ const EN: &[(&str, &str)] = &[
     (
         "login.pin_otp.invalid",
         "Wrong identity number, PIN or one-time code.",
+    ),
+    (
+        "login.pin_otp.code_void",
+        "The one-time code no longer works. Choose another way to get the code to order a new one, or use a code from your list.",
     ),
     (
         "login.pin_otp.few_left_heading",

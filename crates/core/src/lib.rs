@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod notify;
 pub mod oauth_error;
 pub mod otp;
+pub mod password_policy;
 pub mod person;
 pub mod phone;
 pub mod pkce;

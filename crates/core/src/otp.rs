@@ -21,6 +21,14 @@ pub fn new_code() -> Secret {
     Secret::new(format!("{:04}", OsRng.gen_range(0..10_000u32)))
 }
 
+/// A fresh code of `digits` digits (1–9) from the operating system's CSPRNG, leading
+/// zeros kept: the six-digit password-reset code of seed 001.
+pub fn new_code_of(digits: u32) -> Secret {
+    let digits = digits.clamp(1, 9);
+    let n = OsRng.gen_range(0..10u32.pow(digits));
+    Secret::new(format!("{n:0width$}", width = digits as usize))
+}
+
 /// `count` distinct fresh codes for a code list (at most 10 000: there are no more).
 pub fn new_code_list(count: usize) -> Vec<Secret> {
     let mut seen = std::collections::BTreeSet::new();
@@ -84,6 +92,15 @@ mod tests {
         let distinct: std::collections::BTreeSet<_> =
             list.iter().map(|c| c.expose().to_owned()).collect();
         assert_eq!(distinct.len(), 20);
+    }
+
+    #[test]
+    fn six_digit_codes() {
+        for _ in 0..100 {
+            let c = new_code_of(6);
+            assert_eq!(c.expose().len(), 6);
+            assert!(c.expose().bytes().all(|b| b.is_ascii_digit()));
+        }
     }
 
     #[test]

@@ -73,6 +73,14 @@ pub trait AccountRepo: Send + Sync {
     -> Result<Vec<String>, StoreError>;
     /// Accounts ordered by creation.
     async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError>;
+    /// Sets (or with `None` removes) the mobile number, E.164; a changed number is not
+    /// verified.
+    async fn set_phone(
+        &self,
+        id: &AccountId,
+        phone: Option<&str>,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
     /// Sets (or with `None` removes) the PIN of PIN + one-time code: an argon2id PHC
     /// string.
     async fn set_pin(

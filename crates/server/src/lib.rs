@@ -149,19 +149,22 @@ pub async fn build_state(
         Arc::new(backends.sql.clone()),
         config.settings.notify.limits.limits(),
     );
-    let flows = flows.unwrap_or_default();
-    let methods = methods::registry(
-        &config,
-        &methods::Services {
-            accounts: Arc::new(backends.sql.clone()),
-            hasher: hasher.clone(),
-            ephemeral: Ephemeral::new(backends.ephemeral.clone()),
-            audit: Arc::new(backends.sql.clone()),
-            code_lists: Arc::new(backends.sql.clone()),
-            messenger: messenger.clone(),
-            clock: clock.clone(),
-        },
-    );
+    let services = methods::Services {
+        accounts: Arc::new(backends.sql.clone()),
+        hasher: hasher.clone(),
+        ephemeral: Ephemeral::new(backends.ephemeral.clone()),
+        audit: Arc::new(backends.sql.clone()),
+        code_lists: Arc::new(backends.sql.clone()),
+        messenger: messenger.clone(),
+        clock: clock.clone(),
+    };
+    let methods = methods::registry(&config, &services);
+    // The configured flows, and a test's own beside them.
+    let mut configured = methods::flows(&config, &services)?;
+    if let Some(extra) = flows {
+        configured.extend(extra);
+    }
+    let flows = configured;
     Ok(AppState {
         flows: Arc::new(flows),
         links: portvakt_web::flows::links::FlowLinks::new(

@@ -177,9 +177,10 @@ mod tests {
 pub fn client_ip(
     headers: &HeaderMap,
     peer: std::net::IpAddr,
-    trusted: &[std::net::IpAddr],
+    trusted: &[portvakt_core::address::Network],
 ) -> std::net::IpAddr {
-    if !trusted.contains(&peer) {
+    use portvakt_core::address::in_networks;
+    if !in_networks(peer, trusted) {
         return peer;
     }
     let forwarded: Vec<std::net::IpAddr> = headers
@@ -192,7 +193,7 @@ pub fn client_ip(
     forwarded
         .into_iter()
         .rev()
-        .find(|a| !trusted.contains(a))
+        .find(|a| !in_networks(*a, trusted))
         .unwrap_or(peer)
 }
 
@@ -210,16 +211,17 @@ mod ip_tests {
             HeaderValue::from_static("6.6.6.6, 203.0.113.7"),
         );
         let lb = ip("10.0.0.5");
+        let proxies = [portvakt_core::address::Network::parse("10.0.0.0/24").expect("cidr")];
         assert_eq!(
-            client_ip(&h, ip("198.51.100.1"), &[lb]),
+            client_ip(&h, ip("198.51.100.1"), &proxies),
             ip("198.51.100.1"),
             "spoofed by a stranger"
         );
         assert_eq!(
-            client_ip(&h, lb, &[lb]),
+            client_ip(&h, lb, &proxies),
             ip("203.0.113.7"),
             "the address the proxy saw"
         );
-        assert_eq!(client_ip(&HeaderMap::new(), lb, &[lb]), lb);
+        assert_eq!(client_ip(&HeaderMap::new(), lb, &proxies), lb);
     }
 }

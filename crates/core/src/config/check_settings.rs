@@ -147,9 +147,90 @@ pub(super) fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
             }
             seen.push(acr);
         }
-        if let super::settings::MethodSettings::PinOtp(pin) = method {
-            check_pin_otp(id, pin, file, p);
+        match method {
+            super::settings::MethodSettings::PinOtp(pin) => check_pin_otp(id, pin, file, p),
+            super::settings::MethodSettings::Password {
+                lockout_minutes,
+                policy,
+                reset,
+                ..
+            } => check_password(s, id, *lockout_minutes, policy, reset.as_ref(), file, p),
         }
+    }
+}
+
+/// Bounds of `[methods.<id>] kind = "password"`: the policy and the reset
+/// (docs/password-reset.md).
+fn check_password(
+    s: &Settings,
+    id: &str,
+    lockout_minutes: u64,
+    policy: &crate::password_policy::PolicySettings,
+    reset: Option<&super::settings::ResetSettings>,
+    file: &Path,
+    p: &mut Problems,
+) {
+    use super::settings::ResetAllowedFrom;
+    let key = |k: &str| format!("methods.{id}.{k}");
+    if lockout_minutes > 365 * 24 * 60 {
+        p.add(
+            file,
+            &key("lockout_minutes"),
+            "at most a year (0: until unlocked)",
+        );
+    }
+    if !(1..=128).contains(&policy.min_length) || policy.max_length < policy.min_length {
+        p.add(
+            file,
+            &key("policy"),
+            "min_length must be 1–128 and max_length at least min_length",
+        );
+    }
+    if policy.history > 100 {
+        p.add(file, &key("policy.history"), "at most 100");
+    }
+    if let Err(e) = crate::password_policy::PasswordPolicy::new(policy.clone()) {
+        p.add(file, &key("policy.blocklist_file"), e);
+    }
+    let Some(r) = reset else { return };
+    if !(1..=60).contains(&r.code_valid_minutes) {
+        p.add(file, &key("reset.code_valid_minutes"), "must be 1–60");
+    }
+    if !(1..=10).contains(&r.code_tries) {
+        p.add(file, &key("reset.code_tries"), "must be 1–10");
+    }
+    if r.allowed_from != ResetAllowedFrom::Anywhere {
+        if s.internal_networks.is_empty() {
+            p.add(
+                file,
+                &key("reset.allowed_from"),
+                "needs internal_networks (the organisation's networks, CIDR)",
+            );
+        }
+        if r.outside_text.is_none() {
+            p.add(
+                file,
+                &key("reset.outside_text"),
+                "say what users outside the network should do instead",
+            );
+        }
+    }
+    match (&r.allowed_from, &r.outside_method) {
+        (ResetAllowedFrom::InsideOrAfterMethod, None) => p.add(
+            file,
+            &key("reset.outside_method"),
+            "name the method that identifies users outside the network",
+        ),
+        (ResetAllowedFrom::InsideOrAfterMethod, Some(m))
+            if m == id || !s.methods.contains_key(m) =>
+        {
+            p.add(
+                file,
+                &key("reset.outside_method"),
+                format!("{m} is not another configured method"),
+            )
+        }
+        _ => {}
     }
 }
 

@@ -19,8 +19,8 @@ pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
     DatabaseSettings, DemoSettings, EmailSettings, EmailTransport, HttpSettings, KeySettings,
     Localized, LoginSettings, MethodSettings, NotifySettings, PasswordIdentifier, PinOtpSettings,
-    Profile, RedisSettings, SendLimitSettings, SessionSettings, Settings, SmsBlock, SmsProvider,
-    SmsSettings, TokenSettings,
+    Profile, RedisSettings, ResetAllowedFrom, ResetSettings, SendLimitSettings, SessionSettings,
+    Settings, SmsBlock, SmsProvider, SmsSettings, TokenSettings,
 };
 
 use std::path::PathBuf;

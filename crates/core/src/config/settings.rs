@@ -291,6 +291,20 @@ pub enum MethodSettings {
         /// level or below; a request for a stronger one means a step-up.
         #[serde(default = "default_level")]
         level: u8,
+        /// Consecutive failed passwords that lock the method for the account (S30);
+        /// 0: no lockout (the `[login]` throttle still applies).
+        #[serde(default = "default_password_lockout_failures")]
+        lockout_failures: u64,
+        /// How long the lockout lasts, in minutes; 0: until unlocked (`portvakt users
+        /// unlock`, or the user's own reset).
+        #[serde(default = "default_lockout_minutes")]
+        lockout_minutes: u64,
+        /// The rules for a new password (docs/password-reset.md).
+        #[serde(default)]
+        policy: crate::password_policy::PolicySettings,
+        /// Self-service reset by SMS ("Har du problem att logga in?", seed 001);
+        /// absent: no reset link.
+        reset: Option<ResetSettings>,
     },
     /// PIN + one-time code (seed 000, docs/pin-otp.md): personnummer, then a code by
     /// SMS or from a code list, then the PIN and the code in one field.
@@ -360,6 +374,48 @@ pub enum SmsBlock {
     Method,
 }
 
+fn default_password_lockout_failures() -> u64 {
+    10
+}
+
+/// `[methods.<id>.reset]`: the password reset by SMS code (seed 001).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetSettings {
+    /// How long the six-digit code is valid, in minutes.
+    #[serde(default = "default_code_valid_minutes")]
+    pub code_valid_minutes: u32,
+    /// Wrong codes before the code is void.
+    #[serde(default = "default_code_tries")]
+    pub code_tries: u64,
+    /// What a user without a registered mobile (and an unknown username) is told: who
+    /// to call ("Kontakta Servicedesk på tel. 0142-36 6000").
+    pub no_mobile_text: Localized,
+    /// Where the reset may be used, by the client's address and `internal_networks`.
+    #[serde(default)]
+    pub allowed_from: ResetAllowedFrom,
+    /// With `allowed_from = "inside_or_after_method"`: the method (its id) that must
+    /// have signed the same person in, in this browser, before a reset from outside.
+    pub outside_method: Option<String>,
+    /// What a user outside is told when the reset is not allowed there (the other
+    /// procedure); required unless `allowed_from = "anywhere"`.
+    pub outside_text: Option<Localized>,
+}
+
+/// Where a password reset may be used (`allowed_from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetAllowedFrom {
+    /// From any address.
+    #[default]
+    Anywhere,
+    /// Only from `internal_networks`.
+    Inside,
+    /// From `internal_networks`, or from outside once `outside_method` has signed the
+    /// same person in.
+    InsideOrAfterMethod,
+}
+
 fn default_pin_otp_level() -> u8 {
     2
 }
@@ -425,6 +481,10 @@ fn default_methods() -> BTreeMap<String, MethodSettings> {
             identifier: PasswordIdentifier::Username,
             label: None,
             level: 1,
+            lockout_failures: default_password_lockout_failures(),
+            lockout_minutes: default_lockout_minutes(),
+            policy: crate::password_policy::PolicySettings::default(),
+            reset: None,
         },
     )])
 }
@@ -768,9 +828,14 @@ pub struct Settings {
     /// `[demo]`.
     #[serde(default)]
     pub demo: DemoSettings,
-    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (S31).
+    /// Reverse proxies whose `X-Forwarded-For` is believed (S31): addresses or CIDR
+    /// networks.
     #[serde(default)]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<crate::address::Network>,
+    /// The organisation's own networks (CIDR), for rules that differ inside and outside
+    /// them (the password reset's `where`, docs/password-reset.md).
+    #[serde(default)]
+    pub internal_networks: Vec<crate::address::Network>,
 }
 
 fn default_listen() -> String {

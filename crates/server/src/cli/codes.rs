@@ -47,12 +47,6 @@ pub(crate) enum CodesCommand {
 /// The brand of `client`, or of the first client whose acr values include one of a
 /// PIN + one-time-code method.
 fn brand(config: &Config, client: Option<&str>) -> anyhow::Result<Brand> {
-    if let Some(id) = client {
-        return Ok(config
-            .client(id)
-            .with_context(|| format!("no client {id} in the configuration"))?
-            .brand());
-    }
     let pin_acrs: Vec<&String> = config
         .settings
         .methods
@@ -62,6 +56,15 @@ fn brand(config: &Config, client: Option<&str>) -> anyhow::Result<Brand> {
         .collect();
     if pin_acrs.is_empty() {
         bail!("no [methods.<id>] with kind = \"pin-otp\" in the configuration");
+    }
+    if let Some(id) = client {
+        let c = config
+            .client(id)
+            .with_context(|| format!("no client {id} in the configuration"))?;
+        if !c.acr_values.iter().any(|a| pin_acrs.contains(&a)) {
+            bail!("client {id} does not offer PIN + one-time code (its acr_values)");
+        }
+        return Ok(c.brand());
     }
     Ok(config
         .clients
@@ -130,6 +133,9 @@ pub(crate) async fn codes(config: &Config, command: CodesCommand) -> anyhow::Res
         None
     };
     let file = match &print {
+        Some(path) if path.as_os_str() == "-" => {
+            bail!("--print needs a file name: a code list is not written to the terminal")
+        }
         Some(path) => Some(private_file(path)?),
         None => None,
     };
@@ -147,8 +153,9 @@ pub(crate) async fn codes(config: &Config, command: CodesCommand) -> anyhow::Res
     )
     .await?;
     println!(
-        "issued {} codes to account {}; the previous list no longer works",
+        "issued {} codes to {} ({}); the previous list no longer works",
         codes.len(),
+        account.name.as_deref().unwrap_or("account without a name"),
         account.id
     );
     if let (Some(mut file), Some(path)) = (file, &print) {

@@ -57,6 +57,14 @@ pub(crate) enum UsersCommand {
         #[arg(long)]
         generate_pin: bool,
     },
+    /// Set (or with "" remove) an account's mobile number, used for SMS codes. Any
+    /// Swedish form (070-123 45 67) or +country…; stored as E.164.
+    SetMobile {
+        /// Id, username, customer number or personnummer.
+        who: String,
+        /// The number.
+        number: String,
+    },
     /// Lock an account: no login, and its sessions end at their next use.
     Lock {
         /// Id, username or customer number.
@@ -121,6 +129,17 @@ fn new_password(from_stdin: bool, generate: bool) -> anyhow::Result<Option<Strin
         "the password must have at least {MIN_PASSWORD} characters"
     );
     Ok(Some(pw))
+}
+
+/// A PIN anyone would try first: one digit repeated (1111), or consecutive digits up or
+/// down (1234, 4321).
+fn easy_pin(pin: &str) -> bool {
+    let d: Vec<i16> = pin
+        .bytes()
+        .map(|b| i16::from(b) - i16::from(b'0'))
+        .collect();
+    let steps: Vec<i16> = d.windows(2).map(|w| w[1] - w[0]).collect();
+    steps.iter().all(|s| *s == 0) || steps.iter().all(|s| *s == 1) || steps.iter().all(|s| *s == -1)
 }
 
 /// An account by id, username, customer number or personnummer (any written form).
@@ -248,8 +267,19 @@ pub(crate) async fn users(config: &Config, command: UsersCommand) -> anyhow::Res
             generate_pin,
         } => {
             let a = find_account(&sql, &who).await?;
+            if a.personnummer.is_none() {
+                bail!(
+                    "account {} has no personnummer, so it cannot sign in with PIN + one-time code",
+                    a.id
+                );
+            }
             let pin = if generate_pin {
-                portvakt_core::otp::new_code()
+                loop {
+                    let pin = portvakt_core::otp::new_code();
+                    if !easy_pin(pin.expose()) {
+                        break pin;
+                    }
+                }
             } else if pin_stdin {
                 let mut line = String::new();
                 std::io::stdin().read_line(&mut line)?;
@@ -269,9 +299,32 @@ pub(crate) async fn users(config: &Config, command: UsersCommand) -> anyhow::Res
                     .detail(format!("by {}", super::operator())),
             )
             .await?;
-            println!("PIN set for account {}", a.id);
+            if easy_pin(pin.expose()) {
+                eprintln!("warning: the PIN is easy to guess (repeated or consecutive digits)");
+            }
+            println!(
+                "PIN set for {} ({})",
+                a.name.as_deref().unwrap_or("account without a name"),
+                a.id
+            );
             if generate_pin {
                 println!("PIN (shown once): {}", pin.expose());
+            }
+        }
+        UsersCommand::SetMobile { who, number } => {
+            let a = find_account(&sql, &who).await?;
+            let phone = match number.trim() {
+                "" => None,
+                typed => Some(
+                    portvakt_core::phone::mobile_e164(typed)
+                        .map_err(|e| anyhow::anyhow!("{typed}: {e}"))?,
+                ),
+            };
+            sql.set_phone(&a.id, phone.as_deref(), UnixTime::now())
+                .await?;
+            match phone {
+                Some(p) => println!("mobile of account {} set to {p}", a.id),
+                None => println!("mobile of account {} removed", a.id),
             }
         }
         UsersCommand::Lock { who } => {
@@ -323,16 +376,23 @@ pub(crate) async fn users(config: &Config, command: UsersCommand) -> anyhow::Res
             for line in pin_otp_state(config, &a).await? {
                 println!("{line}");
             }
-            println!("locked:          {}", a.is_locked());
+            println!(
+                "locked:          {}",
+                if a.is_locked() {
+                    "by an administrator (users unlock)"
+                } else {
+                    "not by an administrator"
+                }
+            );
             println!("created:         {}", a.created_at.0);
         }
     }
     Ok(())
 }
 
-/// Today's SMS block and the lockout of each PIN + one-time-code method, as lines for
-/// `users show`. They live in the ephemeral store: readable from here with Redis; the
-/// in-process store is in the server's memory, and the lines say so.
+/// Each method's lockout by failures, and today's SMS block of PIN + one-time code, as
+/// lines for `users show`. They live in the ephemeral store: readable from here with
+/// Redis; the in-process store is in the server's memory, and the lines say so.
 async fn pin_otp_state(config: &Config, a: &Account) -> anyhow::Result<Vec<String>> {
     use portvakt_core::config::MethodSettings;
     use portvakt_core::ephemeral::Ephemeral;
@@ -347,16 +407,30 @@ async fn pin_otp_state(config: &Config, a: &Account) -> anyhow::Result<Vec<Strin
             _ => None,
         })
         .collect();
-    let (Some(pnr), false) = (&a.personnummer, methods.is_empty()) else {
-        return Ok(Vec::new());
-    };
     let Some(store) = super::shared_ephemeral(config).await? else {
         return Ok(vec![
-            "SMS today:       not visible here (the in-process store lives in the server; configure [redis])".into(),
+            "lockouts, SMS today: not visible here (the in-process store lives in the server; configure [redis])".into(),
         ]);
     };
     let store = Ephemeral::new(store);
     let mut lines = Vec::new();
+    for (id, m) in &config.settings.methods {
+        if let MethodSettings::Password { .. } = m {
+            let lockout =
+                FailureLockout::new(store.clone(), std::sync::Arc::new(SystemClock), 1, None);
+            let state = match lockout.check(a, id).await? {
+                Some(portvakt_core::lock::Block::MethodLockout { until: Some(t), .. }) => {
+                    format!("by failures until {} (Unix time)", t.0)
+                }
+                Some(_) => "by failures, until unlocked".to_owned(),
+                None => "no".to_owned(),
+            };
+            lines.push(format!("locked out ({id}): {state}"));
+        }
+    }
+    let Some(pnr) = &a.personnummer else {
+        return Ok(lines);
+    };
     for (id, m) in methods {
         let clock = std::sync::Arc::new(SystemClock);
         let quota = DailyQuota::new(store.clone(), clock.clone(), "sms", m.sms_per_day);

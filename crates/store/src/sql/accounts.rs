@@ -233,6 +233,29 @@ impl AccountRepo for SqlStore {
             .collect())
     }
 
+    async fn set_phone(
+        &self,
+        id: &AccountId,
+        phone: Option<&str>,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let done = account::Entity::update_many()
+            .col_expr(
+                account::Column::Phone,
+                Expr::value(phone.map(str::to_owned)),
+            )
+            .col_expr(account::Column::PhoneVerified, Expr::value(false))
+            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
+            .filter(account::Column::Id.eq(id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        if done.rows_affected == 0 {
+            return Err(StoreError::Corrupt(format!("no account {id}")));
+        }
+        Ok(())
+    }
+
     async fn set_pin(
         &self,
         id: &AccountId,

@@ -11,6 +11,7 @@
 //! - from a link in an e-mail that the flow itself issued with [`links::FlowLinks`].
 
 pub mod links;
+pub mod reset;
 pub mod transaction;
 
 use crate::error::AppError;
@@ -40,6 +41,18 @@ pub struct FlowContext<'a> {
     pub lang: Lang,
     /// Issues single-use links into a step of a flow (for an e-mail).
     pub links: &'a links::FlowLinks,
+    /// Who this browser's single sign-on session is signed in as, and by which methods
+    /// (their configured ids), if it has a live session.
+    pub signed_in: Option<SignedIn>,
+}
+
+/// The browser's live session, as a flow may rely on it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The account.
+    pub account_id: portvakt_core::ids::AccountId,
+    /// The methods it was authenticated with in this session (configured ids).
+    pub methods: Vec<String>,
 }
 
 /// What a flow says after a POST. `S` is its step type.
@@ -73,6 +86,12 @@ pub trait Flow: Send + Sync + 'static {
     /// The first step when started from a login page; `hint` prefills an identifier.
     fn start(&self, hint: Option<&str>) -> Self::Step;
 
+    /// Catalogue key of the button on the last page that leads back to the login
+    /// ("Slutför").
+    fn done_label(&self) -> &'static str {
+        "flow.back_to_login"
+    }
+
     /// What `step` shows.
     fn view(&self, step: &Self::Step) -> StepView;
 
@@ -92,6 +111,8 @@ pub trait PageFlow: Send + Sync {
     fn title(&self) -> &'static str;
     /// See [`Flow::start`].
     fn start(&self, hint: Option<&str>) -> Result<Value, AppError>;
+    /// See [`Flow::done_label`].
+    fn done_label(&self) -> &'static str;
     /// See [`Flow::view`].
     fn view(&self, step: &Value) -> Result<StepView, AppError>;
     /// See [`Flow::submit`].
@@ -120,6 +141,10 @@ impl<F: Flow> PageFlow for F {
 
     fn start(&self, hint: Option<&str>) -> Result<Value, AppError> {
         store(Flow::start(self, hint))
+    }
+
+    fn done_label(&self) -> &'static str {
+        Flow::done_label(self)
     }
 
     fn view(&self, step: &Value) -> Result<StepView, AppError> {
@@ -154,6 +179,11 @@ impl FlowRegistry {
     /// No flows yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Adds every flow of `other` (a test's own flows beside the configured ones).
+    pub fn extend(&mut self, other: FlowRegistry) {
+        self.flows.extend(other.flows);
     }
 
     /// Registers `flow` under `id` (its path: `/flow/{id}/start`).

@@ -23,7 +23,9 @@ pub mod transaction;
 pub use method::{Authenticated, Form, Leave, LoginContext, LoginMethod, Method, Outcome};
 pub use password::PasswordMethod;
 pub use pin_otp::{PinOtpMethod, PinOtpServices};
-pub use step::{Button, Choice, ChoiceGroup, Field, FieldKind, Image, Link, StepView, Text};
+pub use step::{
+    Button, Check, Choice, ChoiceGroup, Field, FieldKind, FlowStart, Image, Link, StepView, Text,
+};
 pub use transaction::{LoginTransaction, OfferedMethod};
 
 use portvakt_core::config::Config;

@@ -2,7 +2,9 @@
 //! customer number (Mina sidor's "Kundnummer" tab), as configured.
 
 use super::throttle::{LoginThrottle, Subject};
-use super::{Authenticated, Field, FieldKind, Form, LoginContext, Method, Outcome, StepView};
+use super::{
+    Authenticated, Field, FieldKind, FlowStart, Form, LoginContext, Method, Outcome, StepView,
+};
 use crate::error::AppError;
 use crate::hashing::{PasswordCheck, PasswordHasher};
 use async_trait::async_trait;
@@ -10,6 +12,7 @@ use portvakt_core::account::Account;
 use portvakt_core::acr::Amr;
 use portvakt_core::audit::{AuditEvent, AuditKind, AuditTrail};
 use portvakt_core::config::PasswordIdentifier;
+use portvakt_core::lock::FailureLockout;
 use portvakt_core::ports::AccountRepo;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -29,6 +32,8 @@ pub struct PasswordMethod {
     hasher: PasswordHasher,
     throttle: LoginThrottle,
     audit: AuditTrail,
+    lockout: Option<FailureLockout>,
+    reset_flow: Option<String>,
 }
 
 impl PasswordMethod {
@@ -46,7 +51,23 @@ impl PasswordMethod {
             hasher,
             throttle,
             audit,
+            lockout: None,
+            reset_flow: None,
         }
+    }
+
+    /// Locks the method for an account after consecutive failed passwords (S30): the
+    /// same answer as a wrong password then, even for the right one. The owner's usual
+    /// browser (one that signed in to the account before) is exempt.
+    pub fn with_lockout(mut self, lockout: FailureLockout) -> Self {
+        self.lockout = Some(lockout);
+        self
+    }
+
+    /// Offers "Har du problem att logga in?", leading to the flow `flow` (the reset).
+    pub fn with_reset(mut self, flow: impl Into<String>) -> Self {
+        self.reset_flow = Some(flow.into());
+        self
     }
 
     fn invalid_message(&self) -> &'static str {
@@ -114,6 +135,11 @@ impl Method for PasswordMethod {
         };
         StepView {
             note,
+            flow: self.reset_flow.as_ref().map(|flow| FlowStart {
+                flow: flow.clone(),
+                label: "login.password.trouble",
+                hint_field: "username",
+            }),
             ..StepView::form(
                 vec![
                     Field {
@@ -181,9 +207,20 @@ impl Method for PasswordMethod {
             let new = self.hasher.hash_password(password).await?;
             self.accounts.rehash_password(&a.id, old, &new).await?;
         }
+        // S30: a lockout answers like a wrong password, even for the right one.
+        let mut locked_out = false;
+        if let (Some(lockout), Some(a)) = (&self.lockout, &account)
+            && lockout.check(a, cx.method_id).await?.is_some()
+            && !throttle.is_known_browser().await?
+        {
+            locked_out = true;
+        }
         match account {
-            Some(a) if matches && !a.is_locked() => {
+            Some(a) if matches && !a.is_locked() && !locked_out => {
                 throttle.succeeded().await?;
+                if let Some(lockout) = &self.lockout {
+                    lockout.succeeded(&a, cx.method_id).await?;
+                }
                 self.audit
                     .record(self.event(AuditKind::LoginSucceeded, cx).account(&a.id))
                     .await;
@@ -197,6 +234,15 @@ impl Method for PasswordMethod {
                 let mut event = self.event(AuditKind::LoginFailed, cx);
                 if let Some(a) = &other {
                     event = event.account(&a.id);
+                    // A wrong password counts; the right one refused by a lock does not.
+                    if !matches
+                        && let Some(lockout) = &self.lockout
+                        && lockout.failed(a, cx.method_id).await?.is_some()
+                    {
+                        self.audit
+                            .record(self.event(AuditKind::LoginLockedOut, cx).account(&a.id))
+                            .await;
+                    }
                 }
                 self.audit.record(event).await;
                 Ok(Outcome::Failed {

@@ -461,9 +461,13 @@ impl PinOtpMethod {
         // Always hashed, known account or not (S32).
         let pin_hash = account.as_ref().and_then(|a| a.pin_hash.as_deref());
         let pin_ok = self.s.hasher.verify(&pin, pin_hash).await?;
-        let code_ok = match channel {
-            Channel::Sms => self.check_sms_code(cx, &personnummer, &code).await?,
-            Channel::List => true, // spent below, only with the right PIN
+        let (code_ok, void) = match channel {
+            Channel::Sms => match self.check_sms_code(cx, &personnummer, &code).await? {
+                SmsCodeCheck::Right => (true, false),
+                SmsCodeCheck::Wrong => (false, false),
+                SmsCodeCheck::Void => (false, true),
+            },
+            Channel::List => (true, false), // spent below, only with the right PIN
         };
         let authenticated = match &account {
             Some(a) if pin_ok && code_ok && !refused && !a.is_locked() => match channel {
@@ -486,7 +490,15 @@ impl PinOtpMethod {
         };
         let a = match account {
             Some(a) if authenticated => a,
-            other => return self.failed(cx, other.as_ref(), keep).await,
+            other => {
+                let message = if void {
+                    // Said for every number alike: the code of this login is spent.
+                    "login.pin_otp.code_void"
+                } else {
+                    "login.pin_otp.invalid"
+                };
+                return self.failed(cx, other.as_ref(), keep, message).await;
+            }
         };
         throttle.succeeded().await?;
         if let Some(lockout) = &self.lockout {
@@ -515,20 +527,21 @@ impl PinOtpMethod {
     }
 
     /// Whether `code` is this transaction's SMS code for `personnummer`, counting the
-    /// try: after `code_tries` wrong ones the code is void.
+    /// try: after `code_tries` tries the code is void.
     async fn check_sms_code(
         &self,
         cx: &LoginContext<'_>,
         personnummer: &str,
         code: &Secret,
-    ) -> Result<bool, AppError> {
+    ) -> Result<SmsCodeCheck, AppError> {
         let Some(sent) = self
             .s
             .ephemeral
             .get_json::<SentCode>(&Self::code_key(cx))
             .await?
         else {
-            return Ok(false);
+            // Expired from the store, voided, or spent.
+            return Ok(SmsCodeCheck::Void);
         };
         let valid = Duration::from_secs(u64::from(self.settings.code_valid_minutes) * 60);
         // Tries are counted per code: a new code has its own five, while the account's
@@ -537,12 +550,19 @@ impl PinOtpMethod {
         let tries = self.s.ephemeral.bump(&tries_key, valid).await?;
         if tries > self.settings.code_tries {
             self.s.ephemeral.delete(&Self::code_key(cx)).await?;
-            return Ok(false);
+            return Ok(SmsCodeCheck::Void);
+        }
+        if self.s.clock.now().0 >= sent.expires_at {
+            return Ok(SmsCodeCheck::Void);
         }
         let expected = otp::sms_code_hash(cx.transaction_id, code.expose());
-        Ok(bool::from(sent.hash.as_bytes().ct_eq(expected.as_bytes()))
-            && sent.personnummer == personnummer
-            && self.s.clock.now().0 < sent.expires_at)
+        let right = bool::from(sent.hash.as_bytes().ct_eq(expected.as_bytes()))
+            && sent.personnummer == personnummer;
+        Ok(if right {
+            SmsCodeCheck::Right
+        } else {
+            SmsCodeCheck::Wrong
+        })
     }
 
     async fn failed(
@@ -550,6 +570,7 @@ impl PinOtpMethod {
         cx: &LoginContext<'_>,
         account: Option<&Account>,
         keep: PinOtpStep,
+        message: &'static str,
     ) -> Result<Outcome<PinOtpStep>, AppError> {
         let mut event = self.event(AuditKind::LoginFailed, cx);
         if let Some(a) = account {
@@ -566,9 +587,19 @@ impl PinOtpMethod {
         self.s.audit.record(event).await;
         Ok(Outcome::Failed {
             step: keep,
-            message: "login.pin_otp.invalid",
+            message,
         })
     }
+}
+
+/// What [`PinOtpMethod::check_sms_code`] found.
+enum SmsCodeCheck {
+    /// This login's code, in time.
+    Right,
+    /// Not it.
+    Wrong,
+    /// Its tries are used up, it expired, or it was spent: the code is void.
+    Void,
 }
 
 fn amr_of(channel: Channel) -> Vec<Amr> {

@@ -23,6 +23,11 @@ impl Text {
         }
     }
 
+    /// A text an administrator configured in both languages (a service desk's number).
+    pub fn configured(text: &portvakt_core::config::Localized) -> Self {
+        Text::key("text.configured").with_localized("text", &text.sv, &text.en)
+    }
+
     /// A text with one placeholder filled.
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.values.push((name, value.into()));
@@ -107,6 +112,20 @@ pub struct Link {
     pub label: &'static str,
 }
 
+/// A way out of a login step into a flow ("Har du problem att logga in?"), rendered as
+/// a link-styled submit button of the step's form, so what the user typed in
+/// `hint_field` (the username) carries over; the framework starts the flow
+/// (`action=flow`), nothing else of the form is used.
+#[derive(Debug, Clone)]
+pub struct FlowStart {
+    /// The registered flow id (`reset-password`).
+    pub flow: String,
+    /// Catalogue key of its text.
+    pub label: &'static str,
+    /// The field whose value prefills the flow's first step.
+    pub hint_field: &'static str,
+}
+
 /// A submit button. Every button posts `action=<value>`; the first is the default one
 /// (Enter in a field presses it).
 #[derive(Debug, Clone)]
@@ -156,6 +175,20 @@ pub struct StepView {
     pub note: Option<&'static str>,
     /// Links to secondary actions, under the form.
     pub links: Vec<Link>,
+    /// A flow the step leads to, shown under the buttons.
+    pub flow: Option<FlowStart>,
+    /// A list with a mark per item (a password policy's rules, each met or not yet),
+    /// shown before the fields.
+    pub checklist: Vec<Check>,
+}
+
+/// One item of [`StepView::checklist`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// The text.
+    pub text: Text,
+    /// Broken in the last submit (named as such, not only by colour).
+    pub broken: bool,
 }
 
 impl StepView {

@@ -92,9 +92,22 @@ pub async fn start(
             ));
         }
     };
-    let step = flow.start(q.hint.as_deref())?;
+    begin(&app, &flow_id, flow, &login, q.hint.as_deref(), cookie).await
+}
+
+/// Starts `flow` from the login `login` (its client, language and a way back) with
+/// `hint` prefilling its first step, and sends the browser to it.
+pub(crate) async fn begin(
+    app: &AppState,
+    flow_id: &str,
+    flow: &dyn PageFlow,
+    login: &LoginTransaction,
+    hint: Option<&str>,
+    cookie: Option<&str>,
+) -> Result<Response, AppError> {
+    let step = flow.start(hint)?;
     let tx = FlowTransaction::new(
-        &flow_id,
+        flow_id,
         login.request.client_id.clone(),
         step,
         &login.lang,
@@ -102,7 +115,7 @@ pub async fn start(
         cookie.unwrap_or_default(),
         app.clock.now(),
     );
-    tx.create(&app).await?;
+    tx.create(app).await?;
     Ok(see_other(&format!("/flow/{}", tx.id)))
 }
 
@@ -211,12 +224,27 @@ pub async fn submit(
         tx.finish(&app).await?;
         return Ok(match &tx.back_to {
             Some(back) => see_other(back),
-            None => {
-                crate::views::flow::done(&tx.lang, client, flow.title(), "flow.cancelled", None)
-            }
+            None => crate::views::flow::done(
+                &tx.lang,
+                client,
+                flow.title(),
+                "flow.cancelled",
+                None,
+                "flow.back_to_login",
+            ),
         });
     }
+    let signed_in = crate::session::current(&app, &headers, Some(client))
+        .await?
+        .map(|c| crate::flows::SignedIn {
+            account_id: c.session.account_id.clone(),
+            methods: std::iter::once(&c.session.auth)
+                .chain(c.session.earlier.iter())
+                .map(|a| a.method.clone())
+                .collect(),
+        });
     let cx = FlowContext {
+        signed_in,
         client,
         flow_id: &tx.flow,
         transaction_id: &tx.id,
@@ -225,34 +253,51 @@ pub async fn submit(
         lang: Lang::from_tag(&tx.lang),
         links: &app.links,
     };
-    match flow.submit(&cx, &tx.step, &form).await? {
-        FlowOutcome::Continue(step) => {
-            tx.step = step;
-            tx.flash = None;
-        }
-        FlowOutcome::Failed { step, message } => {
-            tx.step = step;
-            tx.flash = Some(message.to_owned());
-        }
-        FlowOutcome::Done { message } => {
-            // One request finishes a flow: a double click does not do it twice.
-            if !tx.finish(&app).await? {
-                return Ok(expired(&tx.lang));
-            }
-            return Ok(crate::views::flow::done(
-                &tx.lang,
-                client,
-                flow.title(),
-                message,
-                tx.back_to.as_deref(),
-            ));
-        }
+    // One POST of a flow at a time (see the login's): a double click sees the flow as
+    // it stands instead of racing a single-use code.
+    let busy = format!("flow-post:{}", tx.id);
+    if !app
+        .ephemeral
+        .open_gate(&busy, std::time::Duration::from_secs(10))
+        .await?
+    {
+        return Ok(see_other(&format!("/flow/{}", tx.id)));
     }
-    Ok(if tx.save(&app).await? {
-        see_other(&format!("/flow/{}", tx.id))
-    } else {
-        expired(&tx.lang)
-    })
+    let outcome = flow.submit(&cx, &tx.step, &form).await;
+    let response: Result<Response, AppError> = async {
+        match outcome? {
+            FlowOutcome::Continue(step) => {
+                tx.step = step;
+                tx.flash = None;
+            }
+            FlowOutcome::Failed { step, message } => {
+                tx.step = step;
+                tx.flash = Some(message.to_owned());
+            }
+            FlowOutcome::Done { message } => {
+                // One request finishes a flow: a double click does not do it twice.
+                if !tx.finish(&app).await? {
+                    return Ok(expired(&tx.lang));
+                }
+                return Ok(crate::views::flow::done(
+                    &tx.lang,
+                    client,
+                    flow.title(),
+                    message,
+                    tx.back_to.as_deref(),
+                    flow.done_label(),
+                ));
+            }
+        }
+        Ok(if tx.save(&app).await? {
+            see_other(&format!("/flow/{}", tx.id))
+        } else {
+            expired(&tx.lang)
+        })
+    }
+    .await;
+    app.ephemeral.release_gate(&busy).await?;
+    response
 }
 
 /// `GET /link/{token}`: the page a link from an e-mail opens. It does not spend the

@@ -266,12 +266,48 @@ pub async fn submit(
             &OAuthError::new(ErrorCode::AccessDenied, "the user cancelled the sign-in"),
         ));
     }
-    let ctx = context(&app, &a, &headers, peer);
-    let outcome = a.method.submit(&ctx, &a.tx.method_state, &form).await?;
-    let prior = session::current(&app, &headers, None).await?;
+    if form.get("action").map(String::as_str) == Some("flow") {
+        // "Har du problem att logga in?": the step's flow, with what was typed.
+        let step = a.method.view(&a.tx.method_state)?;
+        if let Some(start) = step.flow
+            && let Some(flow) = app.flows.get(&start.flow)
+        {
+            let hint = form
+                .get(start.hint_field)
+                .map(|h| h.trim())
+                .filter(|h| !h.is_empty());
+            let cookie = read_cookie(&headers, browser_cookie_name(&app.config.settings));
+            return super::flow::begin(&app, &start.flow, flow, &a.tx, hint, cookie).await;
+        }
+    }
+    // One POST of a login at a time: a double click (or a second tab) posting while the
+    // first is being handled is shown the login as it stands, instead of racing it
+    // (both checking one single-use code, the loser counted as a failure).
+    let busy = format!("login-post:{}", a.tx.id);
+    if !app.ephemeral.open_gate(&busy, POST_GATE).await? {
+        return Ok(see_other(&format!("/login/{}", a.tx.id)));
+    }
+    let result = submit_method(&app, &mut a, &headers, peer, &form).await;
+    app.ephemeral.release_gate(&busy).await?;
+    result
+}
+
+/// How long a login's POST holds its gate at most (a request that dies holding it).
+const POST_GATE: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn submit_method(
+    app: &AppState,
+    a: &mut Active<'_>,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    form: &crate::login::Form,
+) -> Result<Response, AppError> {
+    let ctx = context(app, a, headers, peer);
+    let outcome = a.method.submit(&ctx, &a.tx.method_state, form).await?;
+    let prior = session::current(app, headers, None).await?;
     let offered = a.offered.clone();
     Ok(
-        match complete::apply(&app, &mut a.tx, &offered, a.method, outcome, prior).await? {
+        match complete::apply(app, &mut a.tx, &offered, a.method, outcome, prior).await? {
             Next::Page => see_other(&format!("/login/{}", a.tx.id)),
             Next::Client { url, cookie } => with_cookie(see_other(&url), &cookie),
             Next::Ended => expired(&a.tx.lang),

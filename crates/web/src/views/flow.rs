@@ -27,6 +27,7 @@ pub fn done(
     heading: &'static str,
     message: &'static str,
     back_to: Option<&str>,
+    back_label: &'static str,
 ) -> Response {
     render(
         StatusCode::OK,
@@ -36,7 +37,7 @@ pub fn done(
             h2 { (t(lang, heading)) }
             p role="status" { (t(lang, message)) }
             @if let Some(back) = back_to {
-                p { a class="button" href=(back) { (t(lang, "flow.back_to_login")) } }
+                p { a class="button" href=(back) { (t(lang, back_label)) } }
             }
         },
     )

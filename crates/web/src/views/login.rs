@@ -60,13 +60,15 @@ pub fn render(page: LoginPage<'_>) -> Response {
         .unwrap_or(0);
     let alert = page.step.alert.as_ref().map(|a| text(lang, a));
     // WCAG 2.4.2: a page that answers with an error says so in its title too.
-    let title = match error.or(alert.as_deref()) {
-        Some(_) => format!(
-            "{}: {}",
-            t(lang, "page.error_prefix"),
-            t(lang, "login.title")
-        ),
+    // WCAG 2.4.2: each step has its own title ("Välj metod – Logga in"), so a screen
+    // reader announces that the page moved on.
+    let base = match page.step.heading {
+        Some(h) => format!("{} – {}", t(lang, h), t(lang, "login.title")),
         None => t(lang, "login.title").to_owned(),
+    };
+    let title = match error.or(alert.as_deref()) {
+        Some(_) => format!("{}: {base}", t(lang, "page.error_prefix")),
+        None => base,
     };
     // The step's note (where to find a customer number) describes the first field and
     // is read with it; an error describes every field.
@@ -77,6 +79,10 @@ pub fn render(page: LoginPage<'_>) -> Response {
         }
         if i == 0 && page.step.note.is_some() {
             ids.push("step-note");
+        }
+        // The policy's rules describe the new password's fields.
+        if !page.step.checklist.is_empty() && page.step.fields[i].kind == FieldKind::Password {
+            ids.push("step-checklist");
         }
         (!ids.is_empty()).then(|| ids.join(" "))
     };
@@ -124,8 +130,34 @@ pub fn render(page: LoginPage<'_>) -> Response {
             @if let Some(info) = &page.step.info {
                 div class="info" { p { (text(lang, info)) } }
             }
+            @if !page.step.checklist.is_empty() {
+                ul class="checklist" id="step-checklist" {
+                    @for check in &page.step.checklist {
+                        @if check.broken {
+                            li class="broken" { strong { (t(lang, "policy.broken")) " " } (text(lang, &check.text)) }
+                        } @else {
+                            li { (text(lang, &check.text)) }
+                        }
+                    }
+                }
+            }
             form method="post" action=(page.action) novalidate {
                 input type="hidden" name="csrf" value=(page.csrf);
+                @if let Some(group) = &page.step.choice {
+                    fieldset {
+                        legend { (t(lang, group.legend)) }
+                        @for (i, choice) in group.options.iter().enumerate() {
+                            @let id = format!("{}-{}", group.name, choice.value);
+                            div class="choice" {
+                                // A step with a choice starts at it (its fields follow).
+                                input type="radio" id=(id) name=(group.name)
+                                    value=(choice.value) checked[i == 0] required
+                                    autofocus[i == 0];
+                                label for=(id) { (t(lang, choice.label)) }
+                            }
+                        }
+                    }
+                }
                 @for (i, field) in page.step.fields.iter().enumerate() {
                     label for=(field.name) { (t(lang, field.label)) }
                     @let (ty, mode) = match field.kind {
@@ -140,25 +172,12 @@ pub fn render(page: LoginPage<'_>) -> Response {
                         autocapitalize=[(!field.kind.is_secret()).then_some("none")]
                         spellcheck=[(!field.kind.is_secret()).then_some("false")]
                         value=(field.value)
-                        autofocus[i == first_field]
+                        autofocus[i == first_field && page.step.choice.is_none()]
                         aria-describedby=[described_by(i)]
                         aria-invalid=[error.map(|_| "true")]
                         required;
                     @if i == 0 && let Some(note) = page.step.note {
                         p class="note" id="step-note" { (t(lang, note)) }
-                    }
-                }
-                @if let Some(group) = &page.step.choice {
-                    fieldset {
-                        legend { (t(lang, group.legend)) }
-                        @for (i, choice) in group.options.iter().enumerate() {
-                            @let id = format!("{}-{}", group.name, choice.value);
-                            div class="choice" {
-                                input type="radio" id=(id) name=(group.name)
-                                    value=(choice.value) checked[i == 0] required;
-                                label for=(id) { (t(lang, choice.label)) }
-                            }
-                        }
                     }
                 }
                 @if let Some(image) = &page.step.image {
@@ -172,12 +191,27 @@ pub fn render(page: LoginPage<'_>) -> Response {
                     p class="status" role="status" aria-live="polite" id="step-status" { (text(lang, status)) }
                 }
                 @for (i, button) in page.step.buttons.iter().enumerate() {
-                    button type="submit" name="action" value=(button.value)
-                        class=[(i > 0).then_some("secondary")] { (t(lang, button.label)) }
+                    // A button without a value posts no `action` (a step whose radio
+                    // group is named `action`, as the reset's is).
+                    // A step with nothing to fill in starts at its button.
+                    @let focus = i == 0 && page.step.fields.is_empty() && page.step.choice.is_none();
+                    @if button.value.is_empty() {
+                        button type="submit" class=[(i > 0).then_some("secondary")] autofocus[focus] { (t(lang, button.label)) }
+                    } @else {
+                        button type="submit" name="action" value=(button.value)
+                            class=[(i > 0).then_some("secondary")] autofocus[focus] { (t(lang, button.label)) }
+                    }
                 }
-                div {
-                    button type="submit" class="link" name="action" value="cancel" formnovalidate { (t(lang, page.cancel)) }
+                @if let Some(flow) = &page.step.flow {
+                    div {
+                        button type="submit" class="link" name="action" value="flow" formnovalidate { (t(lang, flow.label)) }
+                    }
                 }
+            }
+            // Its own form: the step's form may use `action` for its own radio group.
+            form method="post" action=(page.action) novalidate {
+                input type="hidden" name="csrf" value=(page.csrf);
+                button type="submit" class="link" name="action" value="cancel" formnovalidate { (t(lang, page.cancel)) }
             }
             @if !page.step.links.is_empty() {
                 ul class="links" {
