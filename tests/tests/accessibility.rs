@@ -89,8 +89,20 @@ branding = { color = "#c8102e" }
     setup.main.push_str(
         "\n[methods.pin-otp]\nkind = \"pin-otp\"\nacr_values = [\"urn:portvakt:acr:pin-otp\"]\n\
          \n[methods.password.policy]\nrequire_upper = true\nrequire_digit = true\n\
-         \n[methods.password.reset]\nno_mobile_text = { sv = \"Ring Servicedesk.\", en = \"Call the Service desk.\" }\n",
+         \n[methods.password.reset]\nno_mobile_text = { sv = \"Ring Servicedesk.\", en = \"Call the Service desk.\" }\n\
+         \n[methods.bankid]\nkind = \"bankid\"\nacr_values = [\"urn:portvakt:acr:bankid\"]\nsimulator = true\nsimulator_app_listen = \"127.0.0.1:0\"\n\
+         \n[methods.customer.registration]\nchange_email_text = { sv = \"Ring kundservice.\", en = \"Call customer service.\" }\n",
     );
+    setup.clients.push((
+        "mina-sidor.toml".into(),
+        r##"client_id = "mina-sidor"
+display_name = "Mina sidor"
+client_secret = "mina-sidor-secret-0123456789"
+redirect_uris = ["{issuer}/demo/callback"]
+acr_values = ["urn:portvakt:acr:bankid", "urn:test:acr:customer"]
+"##
+        .into(),
+    ));
     setup.clients.push((
         "dexter.toml".into(),
         r##"client_id = "dexter"
@@ -170,6 +182,32 @@ acr_values = ["urn:portvakt:acr:pin-otp"]
         submit().await;
         wait_for(&browser, "#pin_code").await;
         check("PIN: PIN-kod + engångskod").await;
+        // Mina sidor: the BankID page with its QR code, and the registration form.
+        browser
+            .goto(&server.url("/demo/start?client=mina-sidor"))
+            .await
+            .expect("Mina sidor");
+        wait_for(&browser, "div.qr").await;
+        check("BankID: QR code").await;
+        let tab = browser
+            .find(Locator::LinkText("Kundnummer"))
+            .await
+            .expect("tab")
+            .attr("href")
+            .await
+            .expect("href")
+            .expect("link");
+        browser.goto(&server.url(&tab)).await.expect("tab");
+        wait_for(&browser, "#username").await;
+        browser
+            .find(Locator::Css("button[value='flow:register-email-customer']"))
+            .await
+            .expect("registration")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "#email").await;
+        check("Mina sidor: registration").await;
         // The password reset: each page, a broken rule, and the end.
         browser
             .goto(&server.url("/demo/start?client=demo"))
@@ -184,7 +222,7 @@ acr_values = ["urn:portvakt:acr:pin-otp"]
             .await
             .expect("type");
         browser
-            .find(Locator::Css("button[value=flow]"))
+            .find(Locator::Css("button[value='flow:reset-password']"))
             .await
             .expect("the reset button")
             .click()

@@ -381,7 +381,7 @@ acr_values = ["urn:portvakt:acr:password"]
         wait_for(&browser, "//input[@id='username']").await;
         assert!(focused(&browser, "#username").await);
         press(&browser, "anna").await;
-        tab_to(&browser, "button[value=flow]").await;
+        tab_to(&browser, "button[value='flow:reset-password']").await;
         press(&browser, "\u{E007}").await;
         wait_for(&browser, "//h2[. = 'Återställ ditt lösenord']").await;
         assert!(
@@ -432,4 +432,230 @@ acr_values = ["urn:portvakt:acr:password"]
     };
     run.await;
     browser.close().await.expect("close");
+}
+
+/// Seed 002 in Chromium: Mina sidor's BankID tab shows the QR code and the page's poll
+/// script moves on by itself once the simulated app approves; then a new customer
+/// registers an e-mail address, confirms it and creates a password from the mails in
+/// the outbox, and signs in with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_customer_uses_mina_sidor_in_chromium() {
+    let mut setup = Setup::default()
+        .set("methods.bankid.kind", "bankid")
+        .set(
+            "methods.bankid.acr_values",
+            toml::Value::Array(vec!["urn:portvakt:acr:bankid".into()]),
+        )
+        .set("methods.bankid.simulator", true)
+        .set("methods.bankid.simulator_app_listen", "127.0.0.1:0");
+    setup.main.push_str(
+        "\n[methods.customer.registration]\n\
+         change_email_text = { sv = \"Ring kundservice.\", en = \"Call customer service.\" }\n\
+         \n[methods.customer.create_password]\n\
+         \n[demo]\nrelying_party = true\n",
+    );
+    setup.clients.push((
+        "mina-sidor.toml".into(),
+        r##"client_id = "mina-sidor"
+display_name = "Mina sidor"
+client_secret = "mina-sidor-secret-0123456789"
+redirect_uris = ["{issuer}/demo/callback"]
+acr_values = ["urn:portvakt:acr:bankid", "urn:test:acr:customer"]
+initiate_login_uri = "{issuer}/demo/initiate?client=mina-sidor"
+"##
+        .into(),
+    ));
+    let server = TestServer::start_with(Backend::Sqlite, setup).await;
+    let pnr =
+        |p: &str| portvakt_core::identity::Personnummer::parse(p, (2026, 12, 7)).expect("pnr");
+    server
+        .add_account(
+            |a| {
+                a.customer_number = Some("100200300".into());
+                a.personnummer = Some(pnr("199001010017"));
+            },
+            "Kund-losen1",
+        )
+        .await;
+    let david = server
+        .add_account(
+            |a| {
+                a.customer_number = Some("100200302".into());
+                a.personnummer = Some(pnr("197503151230"));
+            },
+            "unused-Password-9",
+        )
+        .await;
+    use portvakt_core::ports::AccountRepo;
+    server
+        .sql
+        .set_email(&david.id, None, false, portvakt_core::time::UnixTime::now())
+        .await
+        .expect("no e-mail");
+    let (_driver, driver_url) = chromedriver().await;
+    let (browser, _profile) = chromium(&driver_url).await;
+    let run = async {
+        let to_customer_tab = async || {
+            browser
+                .goto(&server.url("/demo/start?client=mina-sidor"))
+                .await
+                .expect("login");
+            wait_for(&browser, "//nav[@class='tabs']").await;
+            let tab = browser
+                .find(Locator::LinkText("Kundnummer"))
+                .await
+                .expect("the Kundnummer tab")
+                .attr("href")
+                .await
+                .expect("href")
+                .expect("a link");
+            browser.goto(&server.url(&tab)).await.expect("tab");
+            wait_for(&browser, "//input[@id='username']").await;
+        };
+        let open_mailed_link = async || {
+            let link = mail_link(&server.issuer, "david@example.se").await;
+            browser.goto(&link).await.expect("link");
+            wait_for(&browser, "//form//button").await;
+            browser
+                .find(Locator::Css("form button"))
+                .await
+                .expect("Fortsätt")
+                .click()
+                .await
+                .expect("click");
+        };
+        // A new customer registers an e-mail address ("Ny kund/Registrera E-post").
+        to_customer_tab().await;
+        type_into(&browser, "username", "100200302").await;
+        browser
+            .find(Locator::Css("button[value='flow:register-email-customer']"))
+            .await
+            .expect("Ny kund/Registrera E-post")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "//input[@id='personnummer']").await;
+        type_into(&browser, "personnummer", "19750315-1230").await;
+        type_into(&browser, "email", "david@example.se").await;
+        submit(&browser).await;
+        wait_for(&browser, "//p[@role='status']").await;
+        open_mailed_link().await;
+        wait_for(&browser, "//button[@value='submit']").await;
+        submit(&browser).await;
+        wait_for(&browser, "//p[@role='status']").await;
+        assert!(
+            browser
+                .source()
+                .await
+                .expect("html")
+                .contains("Din e-postadress är bekräftad")
+        );
+        // "Skapa lösenord", from a second mail.
+        to_customer_tab().await;
+        type_into(&browser, "username", "100200302").await;
+        browser
+            .find(Locator::Css(
+                "button[value='flow:create-password-customer']",
+            ))
+            .await
+            .expect("Skapa lösenord")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "//input[@id='customer_number']").await;
+        submit(&browser).await;
+        wait_for(&browser, "//p[@role='status']").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        open_mailed_link().await;
+        wait_for(&browser, "//input[@id='new_password']").await;
+        type_into(&browser, "new_password", "Elektrisk-2026").await;
+        type_into(&browser, "new_password_confirm", "Elektrisk-2026").await;
+        submit(&browser).await;
+        // "Tillbaka till inloggningen" leads to Mina sidor's start, then its login.
+        wait_for(&browser, "//a[@class='button']").await;
+        browser
+            .find(Locator::Css("a.button"))
+            .await
+            .expect("back")
+            .click()
+            .await
+            .expect("click");
+        wait_for(&browser, "//nav[@class='tabs']").await;
+        to_customer_tab().await;
+        type_into(&browser, "username", "100200302").await;
+        type_into(&browser, "password", "Elektrisk-2026").await;
+        submit(&browser).await;
+        wait_for(&browser, "//h1[starts-with(., 'Inloggad')]").await;
+
+        // BankID (a step-up from the password session): the QR code, approved in the
+        // simulated app; the page's poll script moves on by itself.
+        browser
+            .goto(&server.url("/demo/start?client=mina-sidor"))
+            .await
+            .expect("login");
+        wait_for(&browser, "//div[@class='qr']").await;
+        let payload = browser
+            .execute(
+                "return document.querySelector('.qr').dataset.payload;",
+                vec![],
+            )
+            .await
+            .expect("payload");
+        let payload = payload.as_str().expect("a payload").to_owned();
+        let html = browser.source().await.expect("html");
+        let at = html.find("/sim\"").expect("simulator link");
+        let base = html[html[..at].rfind("http://").expect("start")..at].to_owned();
+        let http = reqwest::Client::new();
+        let opened: serde_json::Value = http
+            .post(format!("{base}/sim/app/scan"))
+            .json(&serde_json::json!({"qrPayload": payload, "personalNumber": "199001010017"}))
+            .send()
+            .await
+            .expect("scan")
+            .json()
+            .await
+            .expect("json");
+        let order = opened["orderRef"].as_str().expect("order").to_owned();
+        let mut approved = false;
+        for _ in 0..60 {
+            let r = http
+                .post(format!("{base}/sim/app/approve"))
+                .json(&serde_json::json!({"orderRef": order}))
+                .send()
+                .await
+                .expect("approve");
+            if r.status() == 200 {
+                approved = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(approved, "the simulated app asked for the security code");
+        wait_for(&browser, "//h1[starts-with(., 'Inloggad')]").await;
+        let page = browser.source().await.expect("html");
+        assert!(page.contains("urn:portvakt:acr:bankid"), "{page}");
+    };
+    run.await;
+    browser.close().await.expect("close");
+}
+
+/// The link in the newest mail to `to` in the outbox.
+async fn mail_link(issuer: &str, to: &str) -> String {
+    for _ in 0..100 {
+        if let Some(m) = portvakt_tests::browser::outbox(issuer)
+            .await
+            .into_iter()
+            .find(|m| m["channel"] == "email" && m["to"] == to)
+        {
+            let text = m["text"].as_str().expect("text").to_owned();
+            let at = text.find("/link/").expect("a link");
+            let start = text[..at].rfind("http").expect("start");
+            let end = text[at..]
+                .find(char::is_whitespace)
+                .map_or(text.len(), |e| at + e);
+            return text[start..end].to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to}");
 }

@@ -56,11 +56,21 @@ pub enum AuditKind {
     AccountUnlocked,
     /// A user chose a new password through the reset.
     PasswordChanged,
+    /// A BankID order was started (detail: qr or same device).
+    BankIdOrderStarted,
+    /// A BankID order completed; the person is in the login's own event.
+    BankIdOrderCompleted,
+    /// A BankID order failed or could not start (detail: the hint code or error class).
+    BankIdOrderFailed,
+    /// A customer registered an e-mail address (Mina sidor, unconfirmed until the link).
+    EmailRegistered,
+    /// An e-mail address was confirmed from its link.
+    EmailConfirmed,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 22] = [
+    pub const ALL: [AuditKind; 27] = [
         AuditKind::SessionEnded,
         AuditKind::BackchannelLogoutFailed,
         AuditKind::LoginSucceeded,
@@ -83,6 +93,11 @@ impl AuditKind {
         AuditKind::ResetCodeFailed,
         AuditKind::AccountUnlocked,
         AuditKind::PasswordChanged,
+        AuditKind::BankIdOrderStarted,
+        AuditKind::BankIdOrderCompleted,
+        AuditKind::BankIdOrderFailed,
+        AuditKind::EmailRegistered,
+        AuditKind::EmailConfirmed,
     ];
 
     /// The kind with this stored name.
@@ -115,6 +130,11 @@ impl AuditKind {
             AuditKind::ResetCodeFailed => "reset_code_failed",
             AuditKind::AccountUnlocked => "account_unlocked",
             AuditKind::PasswordChanged => "password_changed",
+            AuditKind::BankIdOrderStarted => "bankid_order_started",
+            AuditKind::BankIdOrderCompleted => "bankid_order_completed",
+            AuditKind::BankIdOrderFailed => "bankid_order_failed",
+            AuditKind::EmailRegistered => "email_registered",
+            AuditKind::EmailConfirmed => "email_confirmed",
         }
     }
 }

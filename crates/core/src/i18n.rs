@@ -22,6 +22,93 @@ const SV: &[(&str, &str)] = &[
     ("field.customer_number", "Kundnummer"),
     ("field.password", "Lösenord"),
     ("button.login", "Logga in"),
+    (
+        "reset.unlock_with_password",
+        "Du har skrivit ett nytt lösenord men valt att behålla ditt nuvarande. Välj ”Ange ett nytt lösenord och lås upp ditt konto”, eller töm lösenordsfälten.",
+    ),
+    (
+        "reset.code_format",
+        "Skriv den sexsiffriga koden från SMS:et.",
+    ),
+    (
+        "reset.not_sent",
+        "Vi kunde inte skicka någon återställningskod just nu, eftersom många koder redan har skickats. Försök igen om en stund. {help}",
+    ),
+    ("reset.username_missing", "Skriv ditt användarnamn."),
+    ("policy.printable", "Inga osynliga tecken eller styrtecken"),
+    ("field.personnummer_long", "Personnummer (ÅÅÅÅMMDD-XXXX)"),
+    ("field.email", "E-postadress"),
+    ("login.customer.register", "Ny kund/Registrera E-post"),
+    ("login.customer.create_password", "Skapa lösenord"),
+    ("customer.back_to_login", "Tillbaka till inloggningen"),
+    ("register.title", "Registrera e-postadress"),
+    (
+        "register.intro",
+        "Första gången du loggar in registrerar du en e-postadress. Vi skickar ett e-postmeddelande med en länk som bekräftar adressen. Sedan kan du skapa ett lösenord.",
+    ),
+    ("register.submit", "Registrera e-postadress"),
+    (
+        "register.bad_email",
+        "Skriv en hel e-postadress, till exempel namn@example.se.",
+    ),
+    (
+        "register.too_many",
+        "För många försök härifrån. Vänta en stund och försök igen.",
+    ),
+    (
+        "register.no_match",
+        "Kundnumret och personnumret hör inte ihop hos oss. Kontrollera kundnumret på din senaste faktura.",
+    ),
+    (
+        "register.not_sent",
+        "E-postmeddelandet kunde inte skickas just nu. Försök igen om en stund.",
+    ),
+    (
+        "register.sent",
+        "Ett e-postmeddelande har skickats till {email}. Öppna länken i meddelandet för att bekräfta adressen.",
+    ),
+    ("register.confirm_heading", "Bekräfta e-postadress"),
+    (
+        "register.confirm_intro",
+        "Tryck på knappen för att bekräfta din e-postadress.",
+    ),
+    ("register.confirm", "Bekräfta"),
+    (
+        "register.confirmed",
+        "Din e-postadress är bekräftad. Nu kan du skapa ett lösenord med länken ”Skapa lösenord” på inloggningssidan.",
+    ),
+    (
+        "register.link_dead",
+        "Länken har gått ut eller gäller inte längre. Börja om från inloggningssidan.",
+    ),
+    ("create_password.title", "Skapa lösenord"),
+    (
+        "create_password.intro",
+        "Fyll i ditt kundnummer. Vi skickar ett e-postmeddelande med en länk till den e-postadress du har registrerat, där du väljer ditt lösenord.",
+    ),
+    ("create_password.submit", "Skapa lösenord"),
+    (
+        "create_password.sent",
+        "Ett e-postmeddelande har skickats till den e-postadress du har registrerat. Öppna det och följ instruktionerna för att välja ett lösenord.",
+    ),
+    ("create_password.choose_heading", "Välj ditt lösenord"),
+    ("create_password.save", "Spara lösenordet"),
+    (
+        "create_password.done",
+        "Ditt lösenord är sparat. Gå tillbaka till Mina sidor och logga in med ditt kundnummer och lösenordet du just valde.",
+    ),
+    ("method.bankid", "Mobilt BankID"),
+    ("bankid.heading", "Logga in med Mobilt BankID"),
+    ("bankid.same_device", "Öppna BankID på den här enheten"),
+    ("bankid.other_device", "Mobilt BankID på annan enhet"),
+    (
+        "bankid.qr_alt",
+        "QR-kod för Mobilt BankID. Skanna den med BankID-appen på en annan enhet.",
+    ),
+    (
+        "bankid.simulator",
+        "Utvecklingsläge: öppna den simulerade BankID-appen",
+    ),
     ("text.configured", "{text}"),
     ("field.reset_code", "Återställningskod"),
     ("field.new_password", "Nytt lösenord"),
@@ -47,7 +134,7 @@ const SV: &[(&str, &str)] = &[
         "Återställningskoden gäller inte längre. Börja om från inloggningen för att få en ny kod.",
     ),
     ("reset.choose_heading", "Välj vad du vill göra"),
-    ("reset.choose_legend", "Lås upp ditt konto"),
+    ("reset.choose_legend", "Vad vill du göra?"),
     (
         "reset.unlock",
         "Behåll ditt nuvarande lösenord och lås upp ditt konto",
@@ -404,6 +491,96 @@ const EN: &[(&str, &str)] = &[
     ("field.customer_number", "Customer number"),
     ("field.password", "Password"),
     ("button.login", "Sign in"),
+    (
+        "reset.unlock_with_password",
+        "You typed a new password but chose to keep your current one. Choose “Choose a new password and unlock your account”, or empty the password fields.",
+    ),
+    (
+        "reset.code_format",
+        "Enter the six-digit code from the SMS.",
+    ),
+    (
+        "reset.not_sent",
+        "We could not send a reset code just now, because many codes have been sent already. Try again in a while. {help}",
+    ),
+    ("reset.username_missing", "Enter your username."),
+    ("policy.printable", "No invisible or control characters"),
+    (
+        "field.personnummer_long",
+        "Personal identity number (YYYYMMDD-XXXX)",
+    ),
+    ("field.email", "E-mail address"),
+    ("login.customer.register", "New customer/Register e-mail"),
+    ("login.customer.create_password", "Create password"),
+    ("customer.back_to_login", "Back to the login page"),
+    ("register.title", "Register an e-mail address"),
+    (
+        "register.intro",
+        "The first time you sign in, register an e-mail address. We send a message with a link that confirms the address. Then you can create a password.",
+    ),
+    ("register.submit", "Register e-mail address"),
+    (
+        "register.bad_email",
+        "Write a whole e-mail address, for example name@example.se.",
+    ),
+    (
+        "register.too_many",
+        "Too many attempts from here. Wait a while and try again.",
+    ),
+    (
+        "register.no_match",
+        "The customer number and the identity number do not belong together here. Check the customer number on your latest invoice.",
+    ),
+    (
+        "register.not_sent",
+        "The e-mail could not be sent just now. Try again in a while.",
+    ),
+    (
+        "register.sent",
+        "A message has been sent to {email}. Open the link in it to confirm the address.",
+    ),
+    ("register.confirm_heading", "Confirm e-mail address"),
+    (
+        "register.confirm_intro",
+        "Press the button to confirm your e-mail address.",
+    ),
+    ("register.confirm", "Confirm"),
+    (
+        "register.confirmed",
+        "Your e-mail address is confirmed. Now you can create a password with the link “Create password” on the login page.",
+    ),
+    (
+        "register.link_dead",
+        "The link has expired or no longer works. Start again from the login page.",
+    ),
+    ("create_password.title", "Create password"),
+    (
+        "create_password.intro",
+        "Enter your customer number. We send a message with a link to the e-mail address you have registered, where you choose your password.",
+    ),
+    ("create_password.submit", "Create password"),
+    (
+        "create_password.sent",
+        "A message has been sent to the e-mail address you have registered. Open it and follow the instructions to choose a password.",
+    ),
+    ("create_password.choose_heading", "Choose your password"),
+    ("create_password.save", "Save the password"),
+    (
+        "create_password.done",
+        "Your password is saved. Go back to Mina sidor and sign in with your customer number and the password you just chose.",
+    ),
+    ("method.bankid", "Mobile BankID"),
+    ("bankid.heading", "Sign in with Mobile BankID"),
+    ("bankid.same_device", "Open BankID on this device"),
+    ("bankid.other_device", "Mobile BankID on another device"),
+    (
+        "bankid.qr_alt",
+        "QR code for Mobile BankID. Scan it with the BankID app on another device.",
+    ),
+    (
+        "bankid.simulator",
+        "Development: open the simulated BankID app",
+    ),
     ("text.configured", "{text}"),
     ("field.reset_code", "Reset code"),
     ("field.new_password", "New password"),
@@ -429,7 +606,7 @@ const EN: &[(&str, &str)] = &[
         "The reset code no longer works. Start again from the login page to get a new code.",
     ),
     ("reset.choose_heading", "Choose what to do"),
-    ("reset.choose_legend", "Unlock your account"),
+    ("reset.choose_legend", "What do you want to do?"),
     (
         "reset.unlock",
         "Keep your current password and unlock your account",

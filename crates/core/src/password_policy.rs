@@ -72,6 +72,9 @@ pub enum Rule {
     NotUsedBefore,
     /// Not a common password (the blocklist).
     NotCommon,
+    /// Only characters one can see and type: no control or invisible formatting
+    /// characters (a zero-width space makes a password no one can type again).
+    Printable,
 }
 
 impl Rule {
@@ -87,6 +90,7 @@ impl Rule {
             Rule::Forbidden(_) => "policy.forbidden",
             Rule::NotUsedBefore => "policy.not_used_before",
             Rule::NotCommon => "policy.not_common",
+            Rule::Printable => "policy.printable",
         }
     }
 
@@ -94,10 +98,7 @@ impl Rule {
     pub fn value(&self) -> Option<(&'static str, String)> {
         match self {
             Rule::MinLength(n) | Rule::MaxLength(n) => Some(("n", n.to_string())),
-            Rule::Forbidden(chars) => {
-                let list: Vec<String> = chars.chars().map(String::from).collect();
-                Some(("chars", list.join(", ")))
-            }
+            Rule::Forbidden(chars) => Some(("chars", listed(chars, "or"))),
             _ => None,
         }
     }
@@ -152,6 +153,7 @@ impl PasswordPolicy {
             rules.push(Rule::Forbidden(s.forbidden_characters.clone()));
         }
         rules.push(Rule::NotUsedBefore);
+        rules.push(Rule::Printable);
         if !self.blocklist.is_empty() {
             rules.push(Rule::NotCommon);
         }
@@ -170,11 +172,18 @@ impl PasswordPolicy {
             .chars()
             .flat_map(|c| c.to_lowercase().chain(c.to_uppercase()))
             .collect();
+        // Length counts what one sees: a combining accent belongs to its letter, and an
+        // invisible character is nothing.
+        let length = p
+            .chars()
+            .filter(|c| !unicode_normalization::char::is_combining_mark(*c) && !invisible(*c))
+            .count();
         self.rules()
             .into_iter()
             .filter(|rule| match rule {
-                Rule::MinLength(n) => p.chars().count() < *n,
-                Rule::MaxLength(n) => p.chars().count() > *n,
+                Rule::MinLength(n) => length < *n,
+                Rule::MaxLength(n) => length > *n,
+                Rule::Printable => p.chars().any(invisible),
                 Rule::Upper => !p.chars().any(char::is_uppercase),
                 Rule::Lower => !p.chars().any(char::is_lowercase),
                 Rule::Digit => !p.chars().any(|c| c.is_ascii_digit()),
@@ -184,6 +193,29 @@ impl PasswordPolicy {
             })
             .collect()
     }
+}
+
+/// `chars` as a list for a sentence: "å, ä or ö" (`or` is the language's word).
+pub fn listed(chars: &str, or: &str) -> String {
+    let list: Vec<String> = chars.chars().map(String::from).collect();
+    match list.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} {or} {last}", rest.join(", ")),
+        _ => list.join(""),
+    }
+}
+
+/// Control characters and the invisible formatting ones (zero-width spaces and joiners,
+/// direction marks, the soft hyphen, the byte-order mark).
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}'
+        )
 }
 
 #[cfg(test)]
@@ -220,6 +252,15 @@ mod tests {
         );
         // Full-width letters and digits count as what they are (NFKC).
         assert!(p.broken("ＳＯＭＭＡＲ２０２６").is_empty());
+        // Invisible characters are refused, and combining accents do not add length.
+        assert_eq!(
+            p.broken("Ab1\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}"),
+            vec![Rule::MinLength(8), Rule::Printable]
+        );
+        assert_eq!(p.broken("Sommar2026\u{0}"), vec![Rule::Printable]);
+        assert_eq!(p.broken("Abcdef1\u{0301}"), vec![Rule::MinLength(8)]);
+        assert_eq!(listed("åäö", "eller"), "å, ä eller ö");
+        assert_eq!(listed("å", "eller"), "å");
         assert!(p.rules().contains(&Rule::NotUsedBefore));
     }
 

@@ -4,7 +4,7 @@
 use crate::account::Account;
 use crate::audit::AuditEvent;
 use crate::grant::{Grant, RefreshTokenRecord, Rotation};
-use crate::identity::Personnummer;
+use crate::identity::{OrgNumber, Personnummer};
 use crate::ids::{AccountId, GrantId};
 use crate::time::UnixTime;
 use async_trait::async_trait;
@@ -37,6 +37,8 @@ pub trait AccountRepo: Send + Sync {
     -> Result<Option<Account>, StoreError>;
     /// By customer number.
     async fn find_by_customer_number(&self, number: &str) -> Result<Option<Account>, StoreError>;
+    /// By organisation number (a company's account).
+    async fn find_by_org_number(&self, org: &OrgNumber) -> Result<Option<Account>, StoreError>;
     /// Inserts; a taken identifier gives `Conflict`.
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError>;
     /// A new password (S14), in one transaction: the hash is set, the old one moves into
@@ -73,6 +75,14 @@ pub trait AccountRepo: Send + Sync {
     -> Result<Vec<String>, StoreError>;
     /// Accounts ordered by creation.
     async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError>;
+    /// Sets (or with `None` removes) the e-mail address, confirmed or not.
+    async fn set_email(
+        &self,
+        id: &AccountId,
+        email: Option<&str>,
+        verified: bool,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
     /// Sets (or with `None` removes) the mobile number, E.164; a changed number is not
     /// verified.
     async fn set_phone(

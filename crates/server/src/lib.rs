@@ -2,6 +2,7 @@
 //! The binary (`main.rs`) and the end-to-end tests both start Portvakt through here.
 
 pub mod accounts_csv;
+pub mod bankid_setup;
 pub mod gateways;
 pub mod listener;
 pub mod methods;
@@ -149,7 +150,18 @@ pub async fn build_state(
         Arc::new(backends.sql.clone()),
         config.settings.notify.limits.limits(),
     );
+    let mut bankid = std::collections::BTreeMap::new();
+    for (id, settings) in &config.settings.methods {
+        if let portvakt_core::config::MethodSettings::Bankid(b) = settings {
+            let connection =
+                bankid_setup::connect(&config, b, backends.ephemeral.clone(), &backends.sql)
+                    .await
+                    .with_context(|| format!("connecting [methods.{id}] to BankID"))?;
+            bankid.insert(id.clone(), connection);
+        }
+    }
     let services = methods::Services {
+        bankid,
         accounts: Arc::new(backends.sql.clone()),
         hasher: hasher.clone(),
         ephemeral: Ephemeral::new(backends.ephemeral.clone()),

@@ -10,10 +10,13 @@ use portvakt_core::password_policy::PasswordPolicy;
 use portvakt_core::ports::{AccountRepo, AuditLog, CodeListRepo};
 use portvakt_core::time::Clock;
 use portvakt_web::flows::FlowRegistry;
+use portvakt_web::flows::customer::{CreatePasswordFlow, CustomerServices, RegisterEmailFlow};
 use portvakt_web::flows::reset::{ResetFlow, ResetServices};
 use portvakt_web::hashing::PasswordHasher;
 use portvakt_web::login::throttle::LoginThrottle;
-use portvakt_web::login::{MethodRegistry, PasswordMethod, PinOtpMethod, PinOtpServices};
+use portvakt_web::login::{
+    BankIdMethod, MethodRegistry, PasswordMethod, PinOtpMethod, PinOtpServices,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +36,8 @@ pub struct Services {
     pub messenger: Messenger,
     /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Each BankID method's connection, by method id.
+    pub bankid: std::collections::BTreeMap<String, crate::bankid_setup::BankIdConnection>,
 }
 
 /// One method per `[methods.<id>]`.
@@ -47,6 +52,8 @@ pub fn registry(config: &Config, services: &Services) -> MethodRegistry {
                 lockout_failures,
                 lockout_minutes,
                 reset,
+                registration,
+                create_password,
                 ..
             } => {
                 let mut method = PasswordMethod::new(
@@ -68,6 +75,31 @@ pub fn registry(config: &Config, services: &Services) -> MethodRegistry {
                 }
                 if reset.is_some() {
                     method = method.with_reset(ResetFlow::flow_id(id));
+                }
+                if registration.is_some() {
+                    method =
+                        method.with_flow(RegisterEmailFlow::flow_id(id), "login.customer.register");
+                }
+                if create_password.is_some() {
+                    method = method.with_flow(
+                        CreatePasswordFlow::flow_id(id),
+                        "login.customer.create_password",
+                    );
+                }
+                registry.register(id.clone(), Box::new(method))
+            }
+            MethodSettings::Bankid(b) => {
+                let Some(connection) = services.bankid.get(id) else {
+                    tracing::error!(method = %id, "no BankID connection; the method is left out");
+                    continue;
+                };
+                let mut method = BankIdMethod::new(connection.orders.clone(), audit.clone())
+                    .unknown_person(b.unknown_person)
+                    .user_visible_text(b.user_visible_text.clone())
+                    .requirements(b.require_pin, b.certificate_policies.clone())
+                    .simulator_app(connection.simulator_app.clone());
+                if let Some(sim) = &connection.simulator {
+                    method = method.keep_alive(sim.clone());
                 }
                 registry.register(id.clone(), Box::new(method))
             }
@@ -92,12 +124,53 @@ pub fn registry(config: &Config, services: &Services) -> MethodRegistry {
     registry
 }
 
-/// The flows the configuration asks for: a reset (`reset-<id>`) per password method with
-/// `[methods.<id>.reset]`.
+/// The flows the configuration asks for, per password method: a reset (`reset-<id>`)
+/// with `[methods.<id>.reset]`, "Ny kund/Registrera E-post" (`register-email-<id>`) with
+/// `[methods.<id>.registration]`, "Skapa lösenord" (`create-password-<id>`) with
+/// `[methods.<id>.create_password]`.
 ///
 /// Errors: a policy's blocklist cannot be read (check-config reports it first).
 pub fn flows(config: &Config, services: &Services) -> anyhow::Result<FlowRegistry> {
     let mut flows = FlowRegistry::new();
+    let customer = CustomerServices {
+        accounts: services.accounts.clone(),
+        hasher: services.hasher.clone(),
+        ephemeral: services.ephemeral.clone(),
+        messenger: services.messenger.clone(),
+        audit: AuditTrail::new(services.audit.clone()),
+        clock: services.clock.clone(),
+    };
+    for (id, settings) in &config.settings.methods {
+        if let MethodSettings::Password {
+            policy,
+            registration,
+            create_password,
+            ..
+        } = settings
+        {
+            if let Some(r) = registration {
+                flows.register(
+                    RegisterEmailFlow::flow_id(id),
+                    Box::new(RegisterEmailFlow::new(
+                        r.change_email_text.clone(),
+                        r.link_valid_hours,
+                        customer.clone(),
+                    )),
+                );
+            }
+            if let Some(c) = create_password {
+                let policy = PasswordPolicy::new(policy.clone()).map_err(anyhow::Error::msg)?;
+                flows.register(
+                    CreatePasswordFlow::flow_id(id),
+                    Box::new(CreatePasswordFlow::new(
+                        policy,
+                        c.link_valid_minutes,
+                        customer.clone(),
+                    )),
+                );
+            }
+        }
+    }
     for (id, settings) in &config.settings.methods {
         if let MethodSettings::Password {
             policy,

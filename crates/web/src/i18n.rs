@@ -51,6 +51,12 @@ mod tests {
             "\"page.",
             "\"flow.",
             "\"link.",
+            "\"reset.",
+            "\"policy.",
+            "\"register.",
+            "\"create_password.",
+            "\"customer.",
+            "\"start.",
         ];
         let mut missing = Vec::new();
         // The configuration loader names settings (`login.argon2_memory_kib`), not texts.

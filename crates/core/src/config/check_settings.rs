@@ -149,12 +149,35 @@ pub(super) fn validate_settings(s: &Settings, file: &Path, p: &mut Problems) {
         }
         match method {
             super::settings::MethodSettings::PinOtp(pin) => check_pin_otp(id, pin, file, p),
+            super::settings::MethodSettings::Bankid(b) => check_bankid(s, id, b, file, p),
             super::settings::MethodSettings::Password {
                 lockout_minutes,
                 policy,
                 reset,
+                registration,
+                create_password,
                 ..
-            } => check_password(s, id, *lockout_minutes, policy, reset.as_ref(), file, p),
+            } => {
+                check_password(s, id, *lockout_minutes, policy, reset.as_ref(), file, p);
+                if let Some(r) = registration
+                    && !(1..=168).contains(&r.link_valid_hours)
+                {
+                    p.add(
+                        file,
+                        &format!("methods.{id}.registration.link_valid_hours"),
+                        "must be 1–168",
+                    );
+                }
+                if let Some(c) = create_password
+                    && !(5..=1440).contains(&c.link_valid_minutes)
+                {
+                    p.add(
+                        file,
+                        &format!("methods.{id}.create_password.link_valid_minutes"),
+                        "must be 5–1440",
+                    );
+                }
+            }
         }
     }
 }
@@ -231,6 +254,71 @@ fn check_password(
             )
         }
         _ => {}
+    }
+}
+
+/// `[methods.<id>] kind = "bankid"`: the simulator in development only; otherwise the
+/// API URL, the server CA and one RP certificate (docs/bankid.md).
+fn check_bankid(
+    s: &Settings,
+    id: &str,
+    b: &super::settings::BankIdSettings,
+    file: &Path,
+    p: &mut Problems,
+) {
+    let key = |k: &str| format!("methods.{id}.{k}");
+    if b.simulator {
+        if s.profile == Profile::Production {
+            p.add(
+                file,
+                &key("simulator"),
+                "the BankID simulator is for development only: configure api_url, server_ca_file and the RP certificate",
+            );
+        }
+        if b.simulator_app_listen
+            .parse::<std::net::SocketAddr>()
+            .is_err()
+        {
+            p.add(file, &key("simulator_app_listen"), "must be host:port");
+        }
+    } else {
+        match &b.api_url {
+            None => p.add(file, &key("api_url"), "required without simulator = true"),
+            Some(u) if !(u.starts_with("https://") && u.ends_with('/')) => p.add(
+                file,
+                &key("api_url"),
+                "must be https and end with '/' (…/rp/v6.0/)",
+            ),
+            Some(_) => {}
+        }
+        if b.server_ca_file.is_none() {
+            p.add(
+                file,
+                &key("server_ca_file"),
+                "required without simulator = true",
+            );
+        }
+        match (&b.rp_certificate_p12_file, &b.rp_certificate_pem_file) {
+            (None, None) => p.add(
+                file,
+                &key("rp_certificate_p12_file"),
+                "give the RP certificate (rp_certificate_p12_file or rp_certificate_pem_file)",
+            ),
+            (Some(_), Some(_)) => p.add(
+                file,
+                &key("rp_certificate_pem_file"),
+                "give one of rp_certificate_p12_file and rp_certificate_pem_file",
+            ),
+            (Some(_), None) if b.rp_certificate_password_env.is_none() => p.add(
+                file,
+                &key("rp_certificate_password_env"),
+                "name the environment variable with the PKCS#12 password",
+            ),
+            _ => {}
+        }
+    }
+    if !(1..=60).contains(&b.timeout_secs) {
+        p.add(file, &key("timeout_secs"), "must be 1–60");
     }
 }
 

@@ -17,9 +17,10 @@ pub use client::{
 };
 pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{
-    DatabaseSettings, DemoSettings, EmailSettings, EmailTransport, HttpSettings, KeySettings,
-    Localized, LoginSettings, MethodSettings, NotifySettings, PasswordIdentifier, PinOtpSettings,
-    Profile, RedisSettings, ResetAllowedFrom, ResetSettings, SendLimitSettings, SessionSettings,
+    BankIdSettings, CreatePasswordSettings, DatabaseSettings, DemoSettings, EmailSettings,
+    EmailTransport, HttpSettings, KeySettings, Localized, LoginSettings, MethodSettings,
+    NotifySettings, PasswordIdentifier, PinOtpSettings, Profile, RedisSettings,
+    RegistrationSettings, ResetAllowedFrom, ResetSettings, SendLimitSettings, SessionSettings,
     Settings, SmsBlock, SmsProvider, SmsSettings, TokenSettings,
 };
 

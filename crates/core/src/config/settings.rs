@@ -305,10 +305,75 @@ pub enum MethodSettings {
         /// Self-service reset by SMS ("Har du problem att logga in?", seed 001);
         /// absent: no reset link.
         reset: Option<ResetSettings>,
+        /// "Ny kund/Registrera E-post" (seed 002, customer numbers); absent: no link.
+        registration: Option<RegistrationSettings>,
+        /// "Skapa lösenord" by a mailed link (seed 002); absent: no link.
+        create_password: Option<CreatePasswordSettings>,
     },
     /// PIN + one-time code (seed 000, docs/pin-otp.md): personnummer, then a code by
     /// SMS or from a code list, then the PIN and the code in one field.
     PinOtp(PinOtpSettings),
+    /// Mobile BankID (seed 002, docs/bankid.md): an animated QR code or the app on the
+    /// same device, through BankID's RP API v6.
+    Bankid(BankIdSettings),
+}
+
+/// `[methods.<id>] kind = "bankid"` (docs/bankid.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankIdSettings {
+    /// The acr values it satisfies; the first is the one it names by default.
+    pub acr_values: Vec<String>,
+    /// The tab label on the login page.
+    pub label: Option<Localized>,
+    /// Strength; BankID is the strongest method here: 3 by default.
+    #[serde(default = "default_bankid_level")]
+    pub level: u8,
+    /// What a person BankID identified but who has no account meets.
+    #[serde(default)]
+    pub unknown_person: crate::person::UnknownPersonPolicy,
+    /// Development only: run the BankID simulator inside this process, on loopback,
+    /// and use it (the embedded default). Refused in production.
+    #[serde(default)]
+    pub simulator: bool,
+    /// Where the simulated app's page listens (development, with `simulator`); port 0
+    /// picks a free one.
+    #[serde(default = "default_simulator_app_listen")]
+    pub simulator_app_listen: String,
+    /// The RP API: `https://appapi2.bankid.com/rp/v6.0/` (production) or
+    /// `https://appapi2.test.bankid.com/rp/v6.0/` (test). Required without `simulator`.
+    pub api_url: Option<String>,
+    /// The CA BankID's server chains to (PEM), relative to this file.
+    pub server_ca_file: Option<PathBuf>,
+    /// The RP certificate and key as PKCS#12, relative to this file.
+    pub rp_certificate_p12_file: Option<PathBuf>,
+    /// The environment variable holding the PKCS#12 password.
+    pub rp_certificate_password_env: Option<String>,
+    /// The RP certificate and key as PEM (instead of PKCS#12).
+    pub rp_certificate_pem_file: Option<PathBuf>,
+    /// A short text shown in the app ("Logga in på Mina sidor"), as intent only.
+    pub user_visible_text: Option<Localized>,
+    /// Require the security code, not biometrics (`requirement.pinCode`); `amr` then
+    /// says `pin`.
+    #[serde(default)]
+    pub require_pin: bool,
+    /// Allowed certificate policies (`requirement.certificatePolicies`); empty: BankID's
+    /// default.
+    #[serde(default)]
+    pub certificate_policies: Vec<String>,
+    /// Timeout of each call to BankID, in seconds.
+    #[serde(default = "default_bankid_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_bankid_level() -> u8 {
+    3
+}
+fn default_simulator_app_listen() -> String {
+    "127.0.0.1:8444".into()
+}
+fn default_bankid_timeout() -> u64 {
+    10
 }
 
 fn default_level() -> u8 {
@@ -402,6 +467,35 @@ pub struct ResetSettings {
     pub outside_text: Option<Localized>,
 }
 
+/// `[methods.<id>.registration]`: registering an e-mail address (docs/mina-sidor.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationSettings {
+    /// What a customer with a confirmed address is told ("För att byta e-postadress
+    /// ring kundservice").
+    pub change_email_text: Localized,
+    /// How long the confirmation link works, in hours.
+    #[serde(default = "default_confirm_hours")]
+    pub link_valid_hours: u32,
+}
+
+fn default_confirm_hours() -> u32 {
+    24
+}
+
+/// `[methods.<id>.create_password]`: "Skapa lösenord" (docs/mina-sidor.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePasswordSettings {
+    /// How long the mailed link works, in minutes.
+    #[serde(default = "default_create_password_minutes")]
+    pub link_valid_minutes: u32,
+}
+
+fn default_create_password_minutes() -> u32 {
+    60
+}
+
 /// Where a password reset may be used (`allowed_from`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -453,6 +547,7 @@ impl MethodSettings {
         match self {
             MethodSettings::Password { acr_values, .. } => acr_values,
             MethodSettings::PinOtp(p) => &p.acr_values,
+            MethodSettings::Bankid(b) => &b.acr_values,
         }
     }
 
@@ -461,6 +556,7 @@ impl MethodSettings {
         match self {
             MethodSettings::Password { label, .. } => label.as_ref(),
             MethodSettings::PinOtp(p) => p.label.as_ref(),
+            MethodSettings::Bankid(b) => b.label.as_ref(),
         }
     }
 
@@ -469,6 +565,7 @@ impl MethodSettings {
         match self {
             MethodSettings::Password { level, .. } => *level,
             MethodSettings::PinOtp(p) => p.level,
+            MethodSettings::Bankid(b) => b.level,
         }
     }
 }
@@ -485,6 +582,8 @@ fn default_methods() -> BTreeMap<String, MethodSettings> {
             lockout_minutes: default_lockout_minutes(),
             policy: crate::password_policy::PolicySettings::default(),
             reset: None,
+            registration: None,
+            create_password: None,
         },
     )])
 }

@@ -114,6 +114,11 @@ impl AccountRepo for SqlStore {
         self.find_one(account::Column::CustomerNumber, number).await
     }
 
+    async fn find_by_org_number(&self, org: &OrgNumber) -> Result<Option<Account>, StoreError> {
+        self.find_one(account::Column::OrgNumber, org.as_str())
+            .await
+    }
+
     async fn insert_account(&self, a: &Account) -> Result<(), StoreError> {
         let model = to_model(a).into_active_model();
         let model = account::ActiveModel {
@@ -231,6 +236,33 @@ impl AccountRepo for SqlStore {
             .into_iter()
             .map(|m| m.hash)
             .collect())
+    }
+
+    async fn set_email(
+        &self,
+        id: &AccountId,
+        email: Option<&str>,
+        verified: bool,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let done = account::Entity::update_many()
+            .col_expr(
+                account::Column::Email,
+                Expr::value(email.map(str::to_owned)),
+            )
+            .col_expr(
+                account::Column::EmailVerified,
+                Expr::value(verified && email.is_some()),
+            )
+            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
+            .filter(account::Column::Id.eq(id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        if done.rows_affected == 0 {
+            return Err(StoreError::Corrupt(format!("no account {id}")));
+        }
+        Ok(())
     }
 
     async fn set_phone(

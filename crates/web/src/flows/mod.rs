@@ -10,6 +10,7 @@
 //!   and language, and a way back to it), or
 //! - from a link in an e-mail that the flow itself issued with [`links::FlowLinks`].
 
+pub mod customer;
 pub mod links;
 pub mod reset;
 pub mod transaction;

@@ -58,7 +58,12 @@ pub enum ResetStep {
         account_id: String,
         /// The policy rules the last new password broke (indices into the rules).
         broken: Vec<usize>,
+        /// The user's last choice was a new password (kept after an error).
+        #[serde(default)]
+        new_password: bool,
     },
+    /// The code could not be sent (the send limits, or the gateway).
+    NotSent,
 }
 
 /// The code sent for one reset, as stored: its hash (bound to the flow transaction),
@@ -162,7 +167,7 @@ impl ResetFlow {
                 step: ResetStep::Identify {
                     username: String::new(),
                 },
-                message: "error.fields_required",
+                message: "reset.username_missing",
             });
         }
         // Inside-only is decided by the address alone, before any lookup.
@@ -202,32 +207,36 @@ impl ResetFlow {
                 valid,
             )
             .await?;
-        self.s.audit.record(event).await;
-        // Sent after the answer: the page does not wait on the gateway.
-        let messenger = self.s.messenger.clone();
-        let client = cx.client.client_id.clone();
-        let brand = cx.client.brand();
-        let (ip, lang) = (cx.client_ip, cx.lang);
-        let valid_minutes = self.settings.code_valid_minutes;
-        tokio::spawn(async move {
-            let message = SmsMessage::ResetCode {
-                code,
-                valid_minutes,
-            };
-            let _ = messenger
-                .send_sms(
-                    &mobile,
-                    &message,
-                    &SendContext {
-                        account: Some(&account.id),
-                        client: Some(&client),
-                        ip: Some(ip),
-                        lang,
-                        brand: &brand,
-                    },
-                )
+        // Sent before the answer: the page must not say a code was sent when the send
+        // limits (S43) or the gateway stopped it.
+        let message = SmsMessage::ResetCode {
+            code,
+            valid_minutes: self.settings.code_valid_minutes,
+        };
+        let sent = self
+            .s
+            .messenger
+            .send_sms(
+                &mobile,
+                &message,
+                &SendContext {
+                    account: Some(&account.id),
+                    client: Some(&cx.client.client_id),
+                    ip: Some(cx.client_ip),
+                    lang: cx.lang,
+                    brand: &cx.client.brand(),
+                },
+            )
+            .await;
+        if sent.is_err() {
+            self.s.ephemeral.delete(&Self::code_key(cx)).await?;
+            self.s
+                .audit
+                .record(event.detail(format!("{}: not sent", self.method_id)))
                 .await;
-        });
+            return Ok(FlowOutcome::Continue(ResetStep::NotSent));
+        }
+        self.s.audit.record(event).await;
         Ok(FlowOutcome::Continue(ResetStep::EnterCode {
             username: typed.to_owned(),
         }))
@@ -244,6 +253,13 @@ impl ResetFlow {
             .get("code")
             .map(|c| c.chars().filter(|c| !c.is_whitespace()).collect())
             .unwrap_or_default();
+        if typed.len() != RESET_CODE_DIGITS as usize || !typed.bytes().all(|b| b.is_ascii_digit()) {
+            // Not a code at all (empty, a stray Enter): nothing counted.
+            return Ok(FlowOutcome::Failed {
+                step: keep,
+                message: "reset.code_format",
+            });
+        }
         let key = Self::code_key(cx);
         let Some(sent) = self.s.ephemeral.get_json::<SentCode>(&key).await? else {
             return Ok(FlowOutcome::Failed {
@@ -275,6 +291,7 @@ impl ResetFlow {
             return Ok(FlowOutcome::Continue(ResetStep::Choose {
                 account_id: sent.account_id,
                 broken: Vec::new(),
+                new_password: false,
             }));
         }
         self.s
@@ -303,6 +320,7 @@ impl ResetFlow {
         let keep = |broken: Vec<usize>| ResetStep::Choose {
             account_id: account_id.clone(),
             broken,
+            new_password: form.get("action").map(String::as_str) == Some("new_password"),
         };
         if account.is_locked() {
             // An administrator's lock is not the user's to lift.
@@ -310,7 +328,14 @@ impl ResetFlow {
                 message: "reset.admin_locked",
             });
         }
+        let typed_new = form.get("new_password").is_some_and(|p| !p.is_empty());
         match form.get("action").map(String::as_str) {
+            // A password typed under "Behåll ditt nuvarande lösenord" is not thrown away
+            // without a word: the user may have meant the other choice.
+            Some("unlock") if typed_new => Ok(FlowOutcome::Failed {
+                step: keep(Vec::new()),
+                message: "reset.unlock_with_password",
+            }),
             Some("unlock") => {
                 self.s.accounts.clear_failures(&id).await?;
                 self.s
@@ -327,7 +352,9 @@ impl ResetFlow {
                     .get("new_password_confirm")
                     .map(String::as_str)
                     .unwrap_or("");
-                if new != confirm {
+                if portvakt_core::normalize::password(new).expose()
+                    != portvakt_core::normalize::password(confirm).expose()
+                {
                     return Ok(FlowOutcome::Failed {
                         step: keep(Vec::new()),
                         message: "reset.mismatch",
@@ -335,7 +362,16 @@ impl ResetFlow {
                 }
                 let rules = self.policy.rules();
                 let mut broken: Vec<Rule> = self.policy.broken(new);
-                if broken.is_empty() && self.used_before(&account, new).await? {
+                if broken.is_empty()
+                    && used_before(
+                        &self.s.accounts,
+                        &self.s.hasher,
+                        &self.policy,
+                        &account,
+                        new,
+                    )
+                    .await?
+                {
                     broken.push(Rule::NotUsedBefore);
                 }
                 if !broken.is_empty() {
@@ -372,26 +408,56 @@ impl ResetFlow {
             }),
         }
     }
+}
 
-    /// Whether `new` is the current password or one of the last `history` ones.
-    async fn used_before(&self, account: &Account, new: &str) -> Result<bool, AppError> {
-        let secret = portvakt_core::normalize::password(new);
-        let mut hashes: Vec<String> = account.password_hash.iter().cloned().collect();
-        if self.policy.history() > 0 {
-            hashes.extend(
-                self.s
-                    .accounts
-                    .password_history(&account.id, self.policy.history())
-                    .await?,
-            );
-        }
-        for hash in hashes {
-            if self.s.hasher.verify(&secret, Some(&hash)).await? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+/// Whether `new` is the account's current password or one of its last `history` ones
+/// (the policy's "not used before").
+pub(crate) async fn used_before(
+    accounts: &Arc<dyn AccountRepo>,
+    hasher: &PasswordHasher,
+    policy: &PasswordPolicy,
+    account: &Account,
+    new: &str,
+) -> Result<bool, AppError> {
+    let secret = portvakt_core::normalize::password(new);
+    let mut hashes: Vec<String> = account.password_hash.iter().cloned().collect();
+    if policy.history() > 0 {
+        hashes.extend(
+            accounts
+                .password_history(&account.id, policy.history())
+                .await?,
+        );
     }
+    for hash in hashes {
+        if hasher.verify(&secret, Some(&hash)).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The policy's rules as a step's checklist, the `broken` ones (indices) marked.
+pub(crate) fn checklist(policy: &PasswordPolicy, broken: &[usize]) -> Vec<Check> {
+    policy
+        .rules()
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let text = match (rule, rule.value()) {
+                (Rule::Forbidden(chars), _) => Text::key(rule.key()).with_localized(
+                    "chars",
+                    portvakt_core::password_policy::listed(chars, "eller"),
+                    portvakt_core::password_policy::listed(chars, "or"),
+                ),
+                (_, Some((name, value))) => Text::key(rule.key()).with(name, value),
+                (_, None) => Text::key(rule.key()),
+            };
+            Check {
+                text,
+                broken: broken.contains(&i),
+            }
+        })
+        .collect()
 }
 
 fn next_button() -> Button {
@@ -450,19 +516,37 @@ impl Flow for ResetFlow {
                 buttons: vec![next_button()],
                 ..StepView::default()
             },
+            // Said as a status (role="status"), so a screen reader announces it.
             ResetStep::Help => StepView {
-                info: Some(Text::configured(&self.settings.no_mobile_text)),
+                status: Some(Text::configured(&self.settings.no_mobile_text)),
                 ..StepView::default()
             },
             ResetStep::Outside => StepView {
-                info: self.settings.outside_text.as_ref().map(Text::configured),
+                status: self.settings.outside_text.as_ref().map(Text::configured),
                 ..StepView::default()
             },
-            ResetStep::Choose { broken, .. } => StepView {
+            ResetStep::NotSent => StepView {
+                status: Some(Text::key("reset.not_sent").with_localized(
+                    "help",
+                    &self.settings.no_mobile_text.sv,
+                    &self.settings.no_mobile_text.en,
+                )),
+                ..StepView::default()
+            },
+            ResetStep::Choose {
+                broken,
+                new_password,
+                ..
+            } => StepView {
                 heading: Some("reset.choose_heading"),
                 choice: Some(ChoiceGroup {
                     name: "action",
                     legend: "reset.choose_legend",
+                    selected: Some(if *new_password {
+                        "new_password"
+                    } else {
+                        "unlock"
+                    }),
                     options: vec![
                         Choice {
                             value: "unlock",
@@ -474,22 +558,7 @@ impl Flow for ResetFlow {
                         },
                     ],
                 }),
-                checklist: self
-                    .policy
-                    .rules()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, rule)| {
-                        let text = match rule.value() {
-                            Some((name, value)) => Text::key(rule.key()).with(name, value),
-                            None => Text::key(rule.key()),
-                        };
-                        Check {
-                            text,
-                            broken: broken.contains(&i),
-                        }
-                    })
-                    .collect(),
+                checklist: checklist(&self.policy, broken),
                 fields: vec![
                     Field {
                         name: "new_password",
@@ -527,7 +596,9 @@ impl Flow for ResetFlow {
             ResetStep::EnterCode { username } => self.enter_code(cx, username, form).await,
             ResetStep::Choose { account_id, .. } => self.choose(cx, account_id, form).await,
             // Pages without a form of their own: only "back to the login" leaves them.
-            step @ (ResetStep::Help | ResetStep::Outside) => Ok(FlowOutcome::Continue(step)),
+            step @ (ResetStep::Help | ResetStep::Outside | ResetStep::NotSent) => {
+                Ok(FlowOutcome::Continue(step))
+            }
         }
     }
 }

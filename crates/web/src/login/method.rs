@@ -102,6 +102,12 @@ pub struct LoginContext<'a> {
     pub browser_hash: &'a str,
     /// The page's language, which messages sent for this login are written in.
     pub lang: Lang,
+    /// The browser's `User-Agent` ("" when absent): which device it is on (BankID's
+    /// same-device or QR default) and BankID's device data.
+    pub user_agent: &'a str,
+    /// Where this login's page is (`https://…/login/{tx}`): a same-device BankID order
+    /// returns the browser here.
+    pub page_url: String,
 }
 
 /// A login method with typed steps. Implement this; the framework does the rest.

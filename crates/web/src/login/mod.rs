@@ -12,6 +12,7 @@
 //! 3. build it in the server crate (`portvakt::methods`) and
 //!    [`MethodRegistry::register`] it under its configured id.
 
+pub mod bankid;
 pub mod complete;
 mod method;
 mod password;
@@ -20,6 +21,7 @@ pub mod step;
 pub mod throttle;
 pub mod transaction;
 
+pub use bankid::{BankIdMethod, BankIdStep};
 pub use method::{Authenticated, Form, Leave, LoginContext, LoginMethod, Method, Outcome};
 pub use password::PasswordMethod;
 pub use pin_otp::{PinOtpMethod, PinOtpServices};

@@ -33,7 +33,7 @@ pub struct PasswordMethod {
     throttle: LoginThrottle,
     audit: AuditTrail,
     lockout: Option<FailureLockout>,
-    reset_flow: Option<String>,
+    flows: Vec<FlowStart>,
 }
 
 impl PasswordMethod {
@@ -52,7 +52,7 @@ impl PasswordMethod {
             throttle,
             audit,
             lockout: None,
-            reset_flow: None,
+            flows: Vec::new(),
         }
     }
 
@@ -65,8 +65,19 @@ impl PasswordMethod {
     }
 
     /// Offers "Har du problem att logga in?", leading to the flow `flow` (the reset).
-    pub fn with_reset(mut self, flow: impl Into<String>) -> Self {
-        self.reset_flow = Some(flow.into());
+    pub fn with_reset(self, flow: impl Into<String>) -> Self {
+        self.with_flow(flow, "login.password.trouble")
+    }
+
+    /// Offers the flow `flow` under the form, as a link-styled button labelled `label`
+    /// (a catalogue key), carrying the typed identifier ("Ny kund/Registrera E-post",
+    /// "Skapa lösenord").
+    pub fn with_flow(mut self, flow: impl Into<String>, label: &'static str) -> Self {
+        self.flows.push(FlowStart {
+            flow: flow.into(),
+            label,
+            hint_field: "username",
+        });
         self
     }
 
@@ -94,7 +105,16 @@ impl PasswordMethod {
                 }
             },
             PasswordIdentifier::CustomerNumber => {
-                accounts.find_by_customer_number(identifier).await?
+                match accounts.find_by_customer_number(identifier).await? {
+                    Some(a) => Some(a),
+                    // A company signs in with 16 in front of its organisation number
+                    // (seed 002: "skriv 16 före organisationsnumret 16XXXXXX-XXXX"); a
+                    // bad check digit finds nobody, with the usual answer.
+                    None => match company(identifier) {
+                        Some(org) => accounts.find_by_org_number(&org).await?,
+                        None => None,
+                    },
+                }
             }
         })
     }
@@ -105,6 +125,16 @@ impl PasswordMethod {
             .detail(cx.method_id)
             .ip(cx.client_ip)
     }
+}
+
+/// The organisation number in a customer-number field written `16XXXXXXXXXX` (the
+/// normalised form of `16XXXXXX-XXXX`), if its check digit is right.
+fn company(identifier: &str) -> Option<portvakt_core::identity::OrgNumber> {
+    let rest = identifier.strip_prefix("16")?;
+    if rest.len() != 10 || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    portvakt_core::identity::OrgNumber::parse(rest).ok()
 }
 
 #[async_trait]
@@ -135,11 +165,7 @@ impl Method for PasswordMethod {
         };
         StepView {
             note,
-            flow: self.reset_flow.as_ref().map(|flow| FlowStart {
-                flow: flow.clone(),
-                label: "login.password.trouble",
-                hint_field: "username",
-            }),
+            flows: self.flows.clone(),
             ..StepView::form(
                 vec![
                     Field {
@@ -251,5 +277,21 @@ impl Method for PasswordMethod {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod company_tests {
+    use super::company;
+
+    #[test]
+    fn sixteen_and_an_organisation_number() {
+        assert_eq!(
+            company("165560360793").map(|o| o.as_str().to_owned()),
+            Some("5560360793".into())
+        );
+        assert!(company("165560360794").is_none(), "a bad check digit");
+        assert!(company("5560360793").is_none(), "without 16");
+        assert!(company("100200300").is_none());
     }
 }

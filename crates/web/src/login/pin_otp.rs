@@ -673,6 +673,7 @@ impl Method for PinOtpMethod {
                 choice: Some(ChoiceGroup {
                     name: "channel",
                     legend: "login.pin_otp.channel",
+                    selected: None,
                     options: vec![
                         Choice {
                             value: "list",

@@ -55,6 +55,8 @@ pub enum FieldKind {
     Password,
     /// Digits (numeric keyboard on phones).
     Numeric,
+    /// An e-mail address (`type="email"`: the right keyboard on phones).
+    Email,
     /// Secret digits (a PIN and a code): hidden while typed, numeric keyboard, never
     /// offered to autofill (docs/pin-otp.md).
     SecretDigits,
@@ -90,8 +92,10 @@ pub struct ChoiceGroup {
     pub name: &'static str,
     /// Catalogue key of the legend.
     pub legend: &'static str,
-    /// The options; the first is checked.
+    /// The options.
     pub options: Vec<Choice>,
+    /// The value checked (the user's last choice); `None`: the first.
+    pub selected: Option<&'static str>,
 }
 
 /// One option of a [`ChoiceGroup`].
@@ -143,6 +147,9 @@ pub struct Image {
     pub svg: String,
     /// Catalogue key of its text alternative (WCAG 1.1.1).
     pub alt: &'static str,
+    /// What the image encodes (a QR code's payload), for the page's `data-payload` and
+    /// the poll's `qr_payload`: the same as the picture, for tools that read text.
+    pub payload: Option<String>,
 }
 
 /// What a step shows.
@@ -175,8 +182,9 @@ pub struct StepView {
     pub note: Option<&'static str>,
     /// Links to secondary actions, under the form.
     pub links: Vec<Link>,
-    /// A flow the step leads to, shown under the buttons.
-    pub flow: Option<FlowStart>,
+    /// Flows the step leads to ("Har du problem att logga in?", "Skapa lösenord"),
+    /// shown under the buttons.
+    pub flows: Vec<FlowStart>,
     /// A list with a mark per item (a password policy's rules, each met or not yet),
     /// shown before the fields.
     pub checklist: Vec<Check>,

@@ -279,12 +279,19 @@ pub async fn submit(
                 if !tx.finish(&app).await? {
                     return Ok(expired(&tx.lang));
                 }
+                // A flow opened from an e-mail has no login to return to: the
+                // client's own start (OIDC Core §4), when it has one.
+                let start = format!("/start/{}", client.client_id);
+                let back = tx.back_to.as_deref().or(client
+                    .initiate_login_uri
+                    .is_some()
+                    .then_some(start.as_str()));
                 return Ok(crate::views::flow::done(
                     &tx.lang,
                     client,
                     flow.title(),
                     message,
-                    tx.back_to.as_deref(),
+                    back,
                     flow.done_label(),
                 ));
             }

@@ -119,7 +119,7 @@ async fn load<'a>(
 fn context<'a>(
     app: &AppState,
     a: &'a Active<'a>,
-    headers: &HeaderMap,
+    headers: &'a HeaderMap,
     peer: SocketAddr,
 ) -> LoginContext<'a> {
     LoginContext {
@@ -129,6 +129,11 @@ fn context<'a>(
         client_ip: client_ip(headers, peer.ip(), &app.config.settings.trusted_proxies),
         browser_hash: &a.tx.browser_hash,
         lang: portvakt_core::i18n::Lang::from_tag(&a.tx.lang),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+        page_url: app.url(&format!("/login/{}", a.tx.id)),
     }
 }
 
@@ -266,10 +271,11 @@ pub async fn submit(
             &OAuthError::new(ErrorCode::AccessDenied, "the user cancelled the sign-in"),
         ));
     }
-    if form.get("action").map(String::as_str) == Some("flow") {
-        // "Har du problem att logga in?": the step's flow, with what was typed.
+    if let Some(wanted) = form.get("action").and_then(|a| a.strip_prefix("flow:")) {
+        // "Har du problem att logga in?", "Skapa lösenord": one of the step's flows,
+        // with what was typed.
         let step = a.method.view(&a.tx.method_state)?;
-        if let Some(start) = step.flow
+        if let Some(start) = step.flows.into_iter().find(|f| f.flow == wanted)
             && let Some(flow) = app.flows.get(&start.flow)
         {
             let hint = form
@@ -360,6 +366,7 @@ pub async fn poll(
     let view = json!({
         "status": step.status.as_ref().map(|s| crate::views::login::text(lang, s)),
         "qr_svg": step.image.as_ref().map(|i| i.svg.clone()),
+        "qr_payload": step.image.as_ref().and_then(|i| i.payload.clone()),
     });
     Ok(Json(json!({ "status": "waiting", "view": view })).into_response())
 }

@@ -37,7 +37,8 @@ pub fn done(
             h2 { (t(lang, heading)) }
             p role="status" { (t(lang, message)) }
             @if let Some(back) = back_to {
-                p { a class="button" href=(back) { (t(lang, back_label)) } }
+                // The way on has focus: Enter follows it.
+                p { a class="button" href=(back) autofocus { (t(lang, back_label)) } }
             }
         },
     )

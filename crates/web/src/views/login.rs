@@ -150,9 +150,13 @@ pub fn render(page: LoginPage<'_>) -> Response {
                             @let id = format!("{}-{}", group.name, choice.value);
                             div class="choice" {
                                 // A step with a choice starts at it (its fields follow).
+                                @let checked = match group.selected {
+                                    Some(v) => v == choice.value,
+                                    None => i == 0,
+                                };
                                 input type="radio" id=(id) name=(group.name)
-                                    value=(choice.value) checked[i == 0] required
-                                    autofocus[i == 0];
+                                    value=(choice.value) checked[checked] required
+                                    autofocus[checked];
                                 label for=(id) { (t(lang, choice.label)) }
                             }
                         }
@@ -165,6 +169,7 @@ pub fn render(page: LoginPage<'_>) -> Response {
                         FieldKind::Numeric => ("text", Some("numeric")),
                         FieldKind::Password => ("password", None),
                         FieldKind::SecretDigits => ("password", Some("numeric")),
+                        FieldKind::Email => ("email", None),
                     };
                     input type=(ty) id=(field.name) name=(field.name)
                         autocomplete=(field.autocomplete)
@@ -182,7 +187,7 @@ pub fn render(page: LoginPage<'_>) -> Response {
                 }
                 @if let Some(image) = &page.step.image {
                     // Made by this server (a QR code), never from input.
-                    div class="qr" role="img" aria-label=(t(lang, image.alt)) { (PreEscaped(&image.svg)) }
+                    div class="qr" role="img" aria-label=(t(lang, image.alt)) data-payload=[image.payload.as_deref()] { (PreEscaped(&image.svg)) }
                 }
                 @if let Some(app) = &page.step.app_link {
                     p { a class="button" href=(app.href) { (t(lang, app.label)) } }
@@ -202,9 +207,9 @@ pub fn render(page: LoginPage<'_>) -> Response {
                             class=[(i > 0).then_some("secondary")] autofocus[focus] { (t(lang, button.label)) }
                     }
                 }
-                @if let Some(flow) = &page.step.flow {
+                @for flow in &page.step.flows {
                     div {
-                        button type="submit" class="link" name="action" value="flow" formnovalidate { (t(lang, flow.label)) }
+                        button type="submit" class="link" name="action" value=(format!("flow:{}", flow.flow)) formnovalidate { (t(lang, flow.label)) }
                     }
                 }
             }
