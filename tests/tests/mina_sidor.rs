@@ -100,6 +100,17 @@ async fn customers(server: &TestServer) {
             "Foretag-losen1",
         )
         .await;
+    server
+        .add_account(
+            |a| {
+                a.customer_number = Some("100200310".into());
+                a.personnummer = Some(pnr("197010632391"));
+                a.email = Some("erik@example.se".into());
+                a.email_verified = false;
+            },
+            "Eriks-losen-1",
+        )
+        .await;
     let david = server
         .add_account(
             |a| {
@@ -133,10 +144,19 @@ fn browser_as(user_agent: &str) -> Browser {
     }
 }
 
+/// Mina sidor's login page in `browser`, looked at twice as a browser does (its
+/// script or its refresh): the first look starts nothing at BankID (a crawler's fetch
+/// must not), the second starts the order.
 async fn open(server: &TestServer, browser: &Browser, scopes: &[&str]) -> (Rp, Flow, LoginPage) {
     let rp = Rp::discover(&server.issuer, "mina-sidor", Some(SECRET)).await;
     let flow = rp.start(scopes, &[]);
-    let page = browser.open_login(flow.url.as_str()).await;
+    let first = browser.open_login(flow.url.as_str()).await;
+    assert!(
+        !first.html.contains("data-payload") && first.html.contains("http-equiv=\"refresh\""),
+        "the first look starts no order: {}",
+        first.html
+    );
+    let page = browser.page(&first.url).await;
     (rp, flow, page)
 }
 
@@ -565,6 +585,31 @@ async fn registration_and_create_password(backend: Backend) {
         "{}",
         already.html
     );
+    // An address that is not yet confirmed is not replaced either (no takeover).
+    let (browser3, form3) = start_flow("register-email", "100200310").await;
+    let refused = browser3
+        .step(
+            &form3,
+            &[
+                ("customer_number", "100200310"),
+                ("personnummer", "701063-2391"),
+                ("email", "attacker@evil.example"),
+            ],
+        )
+        .await
+        .page();
+    assert!(
+        refused.html.contains("ring kundservice"),
+        "{}",
+        refused.html
+    );
+    let erik = server
+        .sql
+        .find_by_customer_number("100200310")
+        .await
+        .expect("find")
+        .expect("erik");
+    assert_eq!(erik.email.as_deref(), Some("erik@example.se"));
     let sent = browser
         .step(
             &wrong,
@@ -683,6 +728,47 @@ async fn registration_and_create_password(backend: Backend) {
     b2.step(
         &tab,
         &[("username", "100200302"), ("password", "Elektrisk-2026")],
+    )
+    .await
+    .client();
+
+    // Ten wrong passwords lock the method; a password made by the link ends that.
+    let b = Browser::new();
+    let (_, _, page) = open(&server, &b, &[]).await;
+    let mut tab = b.page(&format!("{}?method=customers", page.url)).await;
+    for _ in 0..10 {
+        tab = b
+            .step(
+                &tab,
+                &[("username", "100200302"), ("password", "fel-losen")],
+            )
+            .await
+            .page();
+    }
+    assert_eq!(server.audit_count(AuditKind::LoginLockedOut).await, 1);
+    let (b, ask) = start_flow("create-password", "100200302").await;
+    b.step(&ask, &[("customer_number", "100200302")])
+        .await
+        .page();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, link) = mail_link(&server, "david@example.se").await;
+    let choose = open_link(&b, &link).await.expect("the link opens");
+    let (status, _) = b
+        .submit(
+            &choose,
+            &[
+                ("new_password", "Tredje-losen-2026"),
+                ("new_password_confirm", "Tredje-losen-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let b2 = Browser::new();
+    let (_, _, page) = open(&server, &b2, &[]).await;
+    let tab = b2.page(&format!("{}?method=customers", page.url)).await;
+    b2.step(
+        &tab,
+        &[("username", "100200302"), ("password", "Tredje-losen-2026")],
     )
     .await
     .client();

@@ -23,6 +23,22 @@ const SV: &[(&str, &str)] = &[
     ("field.password", "Lösenord"),
     ("button.login", "Logga in"),
     (
+        "policy.not_repetitive",
+        "Inte bara ett och samma tecken upprepat",
+    ),
+    (
+        "bankid.scan",
+        "Öppna BankID-appen på din telefon eller surfplatta, tryck på QR-symbolen och rikta kameran mot QR-koden här.",
+    ),
+    (
+        "bankid.start_info",
+        "Logga in med BankID-appen på en annan enhet genom att skanna en QR-kod, eller öppna BankID-appen på den här enheten.",
+    ),
+    (
+        "bankid.too_many",
+        "För många BankID-inloggningar har startats härifrån. Vänta en stund och försök igen.",
+    ),
+    (
         "reset.unlock_with_password",
         "Du har skrivit ett nytt lösenord men valt att behålla ditt nuvarande. Välj ”Ange ett nytt lösenord och lås upp ditt konto”, eller töm lösenordsfälten.",
     ),
@@ -53,7 +69,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "register.too_many",
-        "För många försök härifrån. Vänta en stund och försök igen.",
+        "För många försök. Vänta en stund och försök igen, eller ring kundservice.",
     ),
     (
         "register.no_match",
@@ -188,7 +204,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "login.pnr.date",
-        "Personnumret stämmer inte: det finns inget sådant datum. Skriv födelsedatumet som ÅÅMMDD.",
+        "Personnumret stämmer inte: det finns inget sådant datum. Kontrollera födelsedatumet i början av numret.",
     ),
     (
         "login.pnr.format",
@@ -274,7 +290,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "login.customer_number.hint",
-        "Kundnumret finns på din senaste faktura.",
+        "Kundnumret finns på din senaste faktura. Företag skriver 16 före organisationsnumret: 16XXXXXX-XXXX.",
     ),
     ("error.fields_required", "Fyll i alla fält."),
     (
@@ -436,7 +452,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "message.confirm_address.intro",
-        "Du har registrerat den här e-postadressen hos {client}. Bekräfta att den är din genom att öppna länken nedan. Länken gäller i {hours} timmar och kan användas en gång.",
+        "Du har registrerat den här e-postadressen hos {client}. Bekräfta att den är din genom att öppna länken nedan. Länken gäller i {hours} och kan användas en gång.",
     ),
     (
         "message.confirm_address.outro",
@@ -448,7 +464,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "message.create_password.intro",
-        "Du har bett om att få skapa ett lösenord till {client}. Öppna länken nedan och välj ditt lösenord. Länken gäller i {hours} timmar och kan användas en gång.",
+        "Du har bett om att få skapa ett lösenord till {client}. Öppna länken nedan och välj ditt lösenord. Länken gäller i {hours} och kan användas en gång.",
     ),
     (
         "message.create_password.outro",
@@ -491,6 +507,19 @@ const EN: &[(&str, &str)] = &[
     ("field.customer_number", "Customer number"),
     ("field.password", "Password"),
     ("button.login", "Sign in"),
+    ("policy.not_repetitive", "Not one character repeated"),
+    (
+        "bankid.scan",
+        "Open the BankID app on your phone or tablet, tap the QR symbol and point the camera at the QR code here.",
+    ),
+    (
+        "bankid.start_info",
+        "Sign in with the BankID app on another device by scanning a QR code, or open the BankID app on this device.",
+    ),
+    (
+        "bankid.too_many",
+        "Too many BankID logins have been started from here. Wait a while and try again.",
+    ),
     (
         "reset.unlock_with_password",
         "You typed a new password but chose to keep your current one. Choose “Choose a new password and unlock your account”, or empty the password fields.",
@@ -525,7 +554,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "register.too_many",
-        "Too many attempts from here. Wait a while and try again.",
+        "Too many attempts. Wait a while and try again, or call customer service.",
     ),
     (
         "register.no_match",
@@ -663,7 +692,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "login.pnr.date",
-        "The personal identity number is not right: there is no such date. Write the date of birth as YYMMDD.",
+        "The personal identity number is not right: there is no such date. Check the date of birth at its start.",
     ),
     (
         "login.pnr.format",
@@ -755,7 +784,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "login.customer_number.hint",
-        "Your customer number is on your latest invoice.",
+        "Your customer number is on your latest invoice. A company writes 16 before its organisation number: 16XXXXXX-XXXX.",
     ),
     ("error.fields_required", "Please fill in every field."),
     (
@@ -918,7 +947,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "message.confirm_address.intro",
-        "You registered this e-mail address with {client}. Confirm that it is yours by opening the link below. The link is valid for {hours} hours and works once.",
+        "You registered this e-mail address with {client}. Confirm that it is yours by opening the link below. The link is valid for {hours} and works once.",
     ),
     (
         "message.confirm_address.outro",
@@ -930,7 +959,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "message.create_password.intro",
-        "You asked to create a password for {client}. Open the link below and choose your password. The link is valid for {hours} hours and works once.",
+        "You asked to create a password for {client}. Open the link below and choose your password. The link is valid for {hours} and works once.",
     ),
     (
         "message.create_password.outro",

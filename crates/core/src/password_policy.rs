@@ -75,6 +75,9 @@ pub enum Rule {
     /// Only characters one can see and type: no control or invisible formatting
     /// characters (a zero-width space makes a password no one can type again).
     Printable,
+    /// More than one character repeated ("aaaaaaaa", eight spaces): NIST's
+    /// "repetitive characters" (SP 800-63B-4 §3.1.1.2).
+    NotRepetitive,
 }
 
 impl Rule {
@@ -91,6 +94,7 @@ impl Rule {
             Rule::NotUsedBefore => "policy.not_used_before",
             Rule::NotCommon => "policy.not_common",
             Rule::Printable => "policy.printable",
+            Rule::NotRepetitive => "policy.not_repetitive",
         }
     }
 
@@ -154,6 +158,7 @@ impl PasswordPolicy {
         }
         rules.push(Rule::NotUsedBefore);
         rules.push(Rule::Printable);
+        rules.push(Rule::NotRepetitive);
         if !self.blocklist.is_empty() {
             rules.push(Rule::NotCommon);
         }
@@ -184,6 +189,13 @@ impl PasswordPolicy {
                 Rule::MinLength(n) => length < *n,
                 Rule::MaxLength(n) => length > *n,
                 Rule::Printable => p.chars().any(invisible),
+                Rule::NotRepetitive => {
+                    let mut seen = p.chars().filter(|c| !invisible(*c));
+                    match seen.next() {
+                        Some(first) => seen.all(|c| c == first),
+                        None => false,
+                    }
+                }
                 Rule::Upper => !p.chars().any(char::is_uppercase),
                 Rule::Lower => !p.chars().any(char::is_lowercase),
                 Rule::Digit => !p.chars().any(|c| c.is_ascii_digit()),
@@ -259,6 +271,10 @@ mod tests {
         );
         assert_eq!(p.broken("Sommar2026\u{0}"), vec![Rule::Printable]);
         assert_eq!(p.broken("Abcdef1\u{0301}"), vec![Rule::MinLength(8)]);
+        let nist = PasswordPolicy::new(PolicySettings::default()).expect("policy");
+        assert_eq!(nist.broken("aaaaaaaa"), vec![Rule::NotRepetitive]);
+        assert_eq!(nist.broken("        "), vec![Rule::NotRepetitive]);
+        assert!(nist.broken("aaaaaaab").is_empty());
         assert_eq!(listed("åäö", "eller"), "å, ä eller ö");
         assert_eq!(listed("å", "eller"), "å");
         assert!(p.rules().contains(&Rule::NotUsedBefore));

@@ -97,7 +97,8 @@ pub fn registry(config: &Config, services: &Services) -> MethodRegistry {
                     .unknown_person(b.unknown_person)
                     .user_visible_text(b.user_visible_text.clone())
                     .requirements(b.require_pin, b.certificate_policies.clone())
-                    .simulator_app(connection.simulator_app.clone());
+                    .simulator_app(connection.simulator_app.clone())
+                    .limit_starts(services.ephemeral.clone());
                 if let Some(sim) = &connection.simulator {
                     method = method.keep_alive(sim.clone());
                 }

@@ -184,7 +184,13 @@ pub fn email(to: &str, message: &EmailMessage, lang: Lang, brand: &Brand) -> Ema
             0,
         ),
     };
-    let hours = hours.to_string();
+    // "1 timme", "24 timmar": the number with its word, in the message's language.
+    let hours = match (lang, hours) {
+        (Lang::En, 1) => "1 hour".to_owned(),
+        (Lang::En, n) => format!("{n} hours"),
+        (_, 1) => "1 timme".to_owned(),
+        (_, n) => format!("{n} timmar"),
+    };
     let values = [("client", client), ("hours", hours.as_str())];
     let [subject, intro, outro] = keys.map(|k| fill(t(l, k), &values));
     let greeting = t(l, "message.greeting");

@@ -224,9 +224,10 @@ impl RegisterEmailFlow {
         let Some(account) = account else {
             return Ok(failed("register.no_match"));
         };
-        // A confirmed address is changed by customer service only (the guide); an
-        // unconfirmed one (a typo, a lost mail) may be registered again.
-        if account.email.is_some() && account.email_verified {
+        // An address, confirmed or not, is changed by customer service only (the guide,
+        // and the issue): replacing an unconfirmed one would let anyone who knows the
+        // customer number and the (public) personnummer take the account over.
+        if account.email.is_some() {
             return Ok(FlowOutcome::Continue(RegisterStep::AlreadyRegistered));
         }
         let now = self.s.clock.now();
@@ -616,6 +617,9 @@ impl CreatePasswordFlow {
             .accounts
             .set_password(&id, &hash, self.s.clock.now())
             .await?;
+        // A lockout from before (someone guessing) ends with the new password, or the
+        // customer could not use it.
+        self.s.accounts.clear_failures(&id).await?;
         self.s
             .audit
             .record(self.s.event(AuditKind::PasswordChanged, cx).account(&id))

@@ -20,6 +20,7 @@ use portvakt_bankid::{OrderHandle, Orders, Progress, qr};
 use portvakt_core::acr::Amr;
 use portvakt_core::audit::{AuditEvent, AuditKind, AuditTrail};
 use portvakt_core::config::Localized;
+use portvakt_core::ephemeral::Ephemeral;
 use portvakt_core::identity::Personnummer;
 use portvakt_core::person::{IdentifiedPerson, UnknownPersonPolicy};
 use serde::{Deserialize, Serialize};
@@ -34,11 +35,19 @@ const USER_AGENT_MAX: usize = 256;
 pub enum BankIdStep {
     /// No order running: the two ways to start one.
     Start {
-        /// Start by the device's recommendation on the first look (a new login); not
-        /// after a failure or a cancel, where the user chooses.
+        /// Start by the device's recommendation (a new login); not after a failure or
+        /// a cancel, where the user chooses.
         auto: bool,
+        /// The page has been shown once: the order starts at the next look (the poll
+        /// script, or the page's own refresh), so a crawler's single fetch of a login
+        /// page starts nothing at BankID.
+        #[serde(default)]
+        looked: bool,
         /// Why the last order ended, shown as BankID's message.
         ended: Option<Rfa>,
+        /// Too many orders were started from this address.
+        #[serde(default)]
+        too_many: bool,
     },
     /// An order in progress.
     Waiting {
@@ -67,7 +76,14 @@ pub struct BankIdMethod {
     simulator_app: Option<String>,
     /// Whatever must live as long as the method (the in-process simulator).
     _keep_alive: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// Counters for the orders started per client address.
+    starts: Option<Ephemeral>,
 }
+
+/// Orders one client address (IPv6 /64) may start in [`START_WINDOW`]: a school or an
+/// office behind one address fits; a script calling BankID through us does not.
+const STARTS_PER_ADDRESS: u64 = 60;
+const START_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl BankIdMethod {
     /// BankID through `orders`.
@@ -81,7 +97,15 @@ impl BankIdMethod {
             certificate_policies: Vec::new(),
             simulator_app: None,
             _keep_alive: None,
+            starts: None,
         }
+    }
+
+    /// Counts the orders started per client address in `ephemeral`, and refuses more
+    /// than [`STARTS_PER_ADDRESS`] in ten minutes.
+    pub fn limit_starts(mut self, ephemeral: Ephemeral) -> Self {
+        self.starts = Some(ephemeral);
+        self
     }
 
     /// Keeps `value` alive as long as the method (the in-process simulator).
@@ -134,6 +158,21 @@ impl BankIdMethod {
     }
 
     async fn start_order(&self, cx: &LoginContext<'_>, flow: Flow) -> Result<BankIdStep, AppError> {
+        if let Some(e) = &self.starts {
+            let key = format!(
+                "bankid-starts:{}",
+                portvakt_core::address::address_block(cx.client_ip)
+            );
+            if e.bump(&key, START_WINDOW).await? > STARTS_PER_ADDRESS {
+                e.give_back(&key).await?;
+                return Ok(BankIdStep::Start {
+                    auto: false,
+                    looked: true,
+                    ended: None,
+                    too_many: true,
+                });
+            }
+        }
         let user_agent: String = cx.user_agent.chars().take(USER_AGENT_MAX).collect();
         let device = DeviceKind::from_user_agent(cx.user_agent);
         let requirement =
@@ -205,7 +244,9 @@ impl BankIdMethod {
                     .await;
                 Ok(BankIdStep::Start {
                     auto: false,
+                    looked: true,
                     ended: Some(e.message().unwrap_or(Rfa::Rfa22)),
+                    too_many: false,
                 })
             }
             Err(OrderError::Store(e)) => Err(e.into()),
@@ -223,7 +264,9 @@ impl BankIdMethod {
     ) -> Result<Outcome<BankIdStep>, AppError> {
         let ended = |rfa: Rfa| BankIdStep::Start {
             auto: false,
+            looked: true,
             ended: Some(rfa),
+            too_many: false,
         };
         let progress = match self.orders.poll(&handle).await {
             Ok(p) => p,
@@ -263,7 +306,14 @@ impl BankIdMethod {
                         family_name: Some(data.user.surname.clone()),
                     },
                     amr: self.amr(),
-                    step: ended(Rfa::Rfa22),
+                    // Shown only when the person cannot sign in: the framework's own
+                    // message says why, so no BankID message beside it.
+                    step: BankIdStep::Start {
+                        auto: false,
+                        looked: true,
+                        ended: None,
+                        too_many: false,
+                    },
                 })
             }
             Progress::Failed { hint, message } => {
@@ -308,7 +358,9 @@ impl Method for BankIdMethod {
     fn start(&self, _login_hint: Option<&str>) -> BankIdStep {
         BankIdStep::Start {
             auto: true,
+            looked: false,
             ended: None,
+            too_many: false,
         }
     }
 
@@ -322,10 +374,22 @@ impl Method for BankIdMethod {
             label: "bankid.other_device",
         };
         match step {
-            BankIdStep::Start { ended, .. } => StepView {
+            BankIdStep::Start {
+                auto,
+                ended,
+                too_many,
+                ..
+            } => StepView {
                 heading: Some("bankid.heading"),
-                alert: ended.map(rfa_text),
-                info: ended.is_none().then(|| rfa_text(Rfa::Rfa20)),
+                alert: if *too_many {
+                    Some(Text::key("bankid.too_many"))
+                } else {
+                    ended.map(rfa_text)
+                },
+                info: ended.is_none().then(|| Text::key("bankid.start_info")),
+                // About to start by itself: the page looks again in a second (by its
+                // script, or by reloading without one).
+                refresh_secs: auto.then_some(1),
                 buttons: vec![other_device, same_device],
                 ..StepView::default()
             },
@@ -352,6 +416,7 @@ impl Method for BankIdMethod {
                 }
                 StepView {
                     heading: Some("bankid.heading"),
+                    info: (*flow == Flow::Qr).then(|| Text::key("bankid.scan")),
                     image,
                     // The "open the app" button is always there, in both flows.
                     app_link: Some(Link {
@@ -402,6 +467,16 @@ impl Method for BankIdMethod {
         step: &BankIdStep,
     ) -> Result<Option<Outcome<BankIdStep>>, AppError> {
         match step {
+            BankIdStep::Start {
+                auto: true,
+                looked: false,
+                ..
+            } => Ok(Some(Outcome::Continue(BankIdStep::Start {
+                auto: true,
+                looked: true,
+                ended: None,
+                too_many: false,
+            }))),
             BankIdStep::Start { auto: true, .. } => {
                 let flow = match DeviceKind::from_user_agent(cx.user_agent).recommendation() {
                     Recommendation::QrCode => Flow::Qr,
@@ -409,7 +484,9 @@ impl Method for BankIdMethod {
                     Recommendation::Ask => {
                         return Ok(Some(Outcome::Continue(BankIdStep::Start {
                             auto: false,
+                            looked: true,
                             ended: None,
+                            too_many: false,
                         })));
                     }
                 };

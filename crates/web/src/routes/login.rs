@@ -336,6 +336,7 @@ pub async fn poll(
         Ok(a) => a,
         Err(_) => return Ok(Json(json!({ "status": "ended" })).into_response()),
     };
+    let before = a.method.view(&a.tx.method_state)?;
     let ctx = context(&app, &a, &headers, peer);
     let outcome = a.method.poll(&ctx, &a.tx.method_state).await?;
     let moved = outcome.is_some();
@@ -355,7 +356,13 @@ pub async fn poll(
         }
     }
     let step = a.method.view(&a.tx.method_state)?;
-    if failed || (moved && step.refresh_secs.is_none()) {
+    // Another kind of page (a QR code appeared, the app link, other buttons): the
+    // script cannot update it in place; the page reloads.
+    let reshaped = before.image.is_some() != step.image.is_some()
+        || before.app_link.is_some() != step.app_link.is_some()
+        || before.buttons.len() != step.buttons.len()
+        || before.alert != step.alert;
+    if failed || reshaped || (moved && step.refresh_secs.is_none()) {
         return Ok(Json(json!({ "status": "changed" })).into_response());
     }
     if step.refresh_secs.is_none() {

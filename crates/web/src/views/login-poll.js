@@ -40,6 +40,9 @@
         var qr = document.querySelector(".qr");
         if (qr && typeof view.qr_svg === "string") {
           qr.innerHTML = view.qr_svg;
+          if (typeof view.qr_payload === "string") {
+            qr.dataset.payload = view.qr_payload;
+          }
         }
         later(1000);
       })
