@@ -603,7 +603,7 @@ initiate_login_uri = "{issuer}/demo/initiate?client=mina-sidor"
             .expect("payload");
         let payload = payload.as_str().expect("a payload").to_owned();
         let html = browser.source().await.expect("html");
-        let at = html.find("/sim\"").expect("simulator link");
+        let at = html.find("/sim?code=").expect("simulator link");
         let base = html[html[..at].rfind("http://").expect("start")..at].to_owned();
         let http = reqwest::Client::new();
         let opened: serde_json::Value = http

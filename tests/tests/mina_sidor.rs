@@ -166,7 +166,7 @@ async fn open(server: &TestServer, browser: &Browser, scopes: &[&str]) -> (Rp, F
 async fn sim_base(page: &LoginPage) -> String {
     let at = page
         .html
-        .find("/sim\"")
+        .find("/sim?code=")
         .unwrap_or_else(|| panic!("no simulator link: {}", page.html));
     let start = page.html[..at].rfind("http://").expect("link start");
     let base = page.html[start..at].to_owned();

@@ -194,7 +194,11 @@ async fn signs_in_by_sms_and_by_list_code(backend: Backend) {
     let (rp, flow, browser, page) = open(&server).await;
     let choose = identify(&browser, &page, "19900101-0017").await;
     let enter = browser.step(&choose, &[("channel", "list")]).await.page();
-    assert!(enter.html.contains("nästa oanvända kod"), "{}", enter.html);
+    assert!(
+        enter.html.contains("en oanvänd kod från din lista"),
+        "{}",
+        enter.html
+    );
     let typed = format!("{PIN}{}", LIST[0]);
     let callback = browser.step(&enter, &[("pin_code", &typed)]).await.client();
     let c = claims_of(&rp, flow, &callback).await;

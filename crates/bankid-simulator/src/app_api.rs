@@ -202,6 +202,9 @@ fn control_result(ok: bool, field: &str) -> Response {
 struct PageQuery {
     msg: Option<String>,
     person: Option<String>,
+    /// Prefills the QR payload or autostart token (a development login page links here
+    /// with its order's token).
+    code: Option<String>,
 }
 
 /// The simulated app, for a developer's browser.
@@ -236,7 +239,7 @@ async fn page(State(sim): State<Simulator>, Query(q): Query<PageQuery>) -> Html<
                             }
                         }
                         label for="code" { "QR-kodens innehåll (bankid.…) eller autostarttoken" }
-                        textarea id="code" name="code" rows="3" required {}
+                        textarea id="code" name="code" rows="3" required { (q.code.as_deref().unwrap_or("")) }
                         button name="action" value="start" { "Läs av / öppna" }
                     }
                     h2 { "Pågående i appen" }

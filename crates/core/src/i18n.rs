@@ -23,6 +23,10 @@ const SV: &[(&str, &str)] = &[
     ("field.password", "Lösenord"),
     ("button.login", "Logga in"),
     (
+        "reset.rules_intro",
+        "Väljer du ett nytt lösenord måste det uppfylla de här kraven:",
+    ),
+    (
         "policy.not_repetitive",
         "Inte bara ett och samma tecken upprepat",
     ),
@@ -60,7 +64,7 @@ const SV: &[(&str, &str)] = &[
     ("register.title", "Registrera e-postadress"),
     (
         "register.intro",
-        "Första gången du loggar in registrerar du en e-postadress. Vi skickar ett e-postmeddelande med en länk som bekräftar adressen. Sedan kan du skapa ett lösenord.",
+        "Första gången du loggar in registrerar du en e-postadress. Vi skickar ett e-postmeddelande med en länk som bekräftar adressen. Sedan kan du skapa ett lösenord. Kontrollera adressen noga: efteråt kan bara kundservice ändra den.",
     ),
     ("register.submit", "Registrera e-postadress"),
     (
@@ -246,7 +250,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "login.pin_otp.use_list",
-        "Använd nästa oanvända kod på din lista från e-post eller papper. Varje kod fungerar en gång.",
+        "Använd en oanvänd kod från din lista på e-post eller papper, vilken som helst. Varje kod fungerar en gång.",
     ),
     (
         "login.pin_otp.how",
@@ -435,7 +439,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "message.reset_code.sms",
-        "Din återställningskod till {client} är {code}. Den gäller i {minutes} minuter. Har du inte bett om den, kontakta supporten.",
+        "Din återställningskod till {client} är {code}. Den gäller i {minutes} minuter. Har du inte bett om den kan du bortse från SMS:et.",
     ),
     (
         "message.test.sms",
@@ -456,7 +460,7 @@ const SV: &[(&str, &str)] = &[
     ),
     (
         "message.confirm_address.outro",
-        "Har du inte registrerat dig kan du bortse från det här meddelandet. Ingen adress sparas utan att den bekräftas.",
+        "Har du inte registrerat dig kan du bortse från det här meddelandet. Är adressen fel, ring kundservice: den kan inte ändras här.",
     ),
     (
         "message.create_password.subject",
@@ -507,6 +511,10 @@ const EN: &[(&str, &str)] = &[
     ("field.customer_number", "Customer number"),
     ("field.password", "Password"),
     ("button.login", "Sign in"),
+    (
+        "reset.rules_intro",
+        "If you choose a new password, it must meet these requirements:",
+    ),
     ("policy.not_repetitive", "Not one character repeated"),
     (
         "bankid.scan",
@@ -545,7 +553,7 @@ const EN: &[(&str, &str)] = &[
     ("register.title", "Register an e-mail address"),
     (
         "register.intro",
-        "The first time you sign in, register an e-mail address. We send a message with a link that confirms the address. Then you can create a password.",
+        "The first time you sign in, register an e-mail address. We send a message with a link that confirms the address. Then you can create a password. Check the address carefully: afterwards only customer service can change it.",
     ),
     ("register.submit", "Register e-mail address"),
     (
@@ -740,7 +748,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "login.pin_otp.use_list",
-        "Use the next unused code on your list from e-mail or paper. Each code works once.",
+        "Use any unused code from your list on e-mail or paper. Each code works once.",
     ),
     (
         "login.pin_otp.how",
@@ -930,7 +938,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "message.reset_code.sms",
-        "Your reset code for {client} is {code}. It is valid for {minutes} minutes. If you did not ask for it, contact support.",
+        "Your reset code for {client} is {code}. It is valid for {minutes} minutes. If you did not ask for it, ignore this SMS.",
     ),
     (
         "message.test.sms",
@@ -951,7 +959,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "message.confirm_address.outro",
-        "If you did not register, you can ignore this message. No address is kept unless it is confirmed.",
+        "If you did not register, you can ignore this message. If the address is wrong, call customer service: it cannot be changed here.",
     ),
     (
         "message.create_password.subject",

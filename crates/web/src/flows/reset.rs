@@ -539,6 +539,7 @@ impl Flow for ResetFlow {
                 ..
             } => StepView {
                 heading: Some("reset.choose_heading"),
+                info: Some(Text::key("reset.rules_intro")),
                 choice: Some(ChoiceGroup {
                     name: "action",
                     legend: "reset.choose_legend",

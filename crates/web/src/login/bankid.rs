@@ -57,6 +57,10 @@ pub enum BankIdStep {
         flow: Flow,
         /// The link that starts the app on this device.
         launch: String,
+        /// The order's autostart token (development: the simulated app's link carries
+        /// it, so a developer need not copy it).
+        #[serde(default)]
+        auto_start_token: String,
         /// BankID's message for the order's state.
         message: Rfa,
         /// The QR payload of the last poll (QR flow, until the app has the order).
@@ -225,6 +229,7 @@ impl BankIdMethod {
                     handle: started.handle,
                     flow,
                     launch,
+                    auto_start_token: started.auto_start_token.clone(),
                     message: match flow {
                         Flow::Qr => Rfa::Rfa1,
                         Flow::Autostart => Rfa::Rfa13,
@@ -261,6 +266,7 @@ impl BankIdMethod {
         handle: OrderHandle,
         flow: Flow,
         launch: String,
+        auto_start_token: String,
     ) -> Result<Outcome<BankIdStep>, AppError> {
         let ended = |rfa: Rfa| BankIdStep::Start {
             auto: false,
@@ -279,6 +285,7 @@ impl BankIdMethod {
                 handle,
                 flow,
                 launch,
+                auto_start_token,
                 message,
                 qr,
             })),
@@ -398,6 +405,7 @@ impl Method for BankIdMethod {
                 launch,
                 message,
                 qr,
+                auto_start_token,
                 ..
             } => {
                 let image = qr.as_deref().and_then(|payload| {
@@ -409,8 +417,11 @@ impl Method for BankIdMethod {
                 });
                 let mut links = Vec::new();
                 if let Some(sim) = &self.simulator_app {
+                    // The simulated app opens with this order's token filled in.
+                    let token: String =
+                        url::form_urlencoded::byte_serialize(auto_start_token.as_bytes()).collect();
                     links.push(Link {
-                        href: sim.clone(),
+                        href: format!("{sim}?code={token}"),
                         label: "bankid.simulator",
                     });
                 }
@@ -497,10 +508,17 @@ impl Method for BankIdMethod {
                 handle,
                 flow,
                 launch,
+                auto_start_token,
                 ..
             } => Ok(Some(
-                self.progress(cx, handle.clone(), *flow, launch.clone())
-                    .await?,
+                self.progress(
+                    cx,
+                    handle.clone(),
+                    *flow,
+                    launch.clone(),
+                    auto_start_token.clone(),
+                )
+                .await?,
             )),
         }
     }

@@ -82,8 +82,18 @@ fn demo_accounts(csv: &str) -> Vec<DemoAccount> {
                     .map(|s| s.trim().to_owned())
                     .unwrap_or_default()
             };
+            let org = get("org_number");
             let login = match get("username") {
                 u if !u.is_empty() => u,
+                // A company signs in with 16 and its organisation number (seed 002).
+                _ if org.len() == 10 => {
+                    format!(
+                        "{} or 16{}-{}",
+                        get("customer_number"),
+                        &org[..6],
+                        &org[6..]
+                    )
+                }
                 _ => get("customer_number"),
             };
             // Shown as students type it: YYMMDD-XXXX.

@@ -61,6 +61,8 @@ pub fn index(clients: &[(String, String)], accounts: &[DemoAccount], outbox: boo
             }
             @if !accounts.is_empty() {
                 h2 { (t(l, "demo.accounts")) }
+                // Scrolls sideways on a narrow screen; focusable so a keyboard can.
+                div class="scroll" role="region" aria-label=(t(l, "demo.accounts")) tabindex="0" {
                 table {
                     thead {
                         tr {
@@ -84,6 +86,7 @@ pub fn index(clients: &[(String, String)], accounts: &[DemoAccount], outbox: boo
                             }
                         }
                     }
+                }
                 }
             }
         },
