@@ -301,6 +301,54 @@ async fn a_qr_login_approved_in_the_app(backend: Backend) {
     assert_eq!(c["amr"], json!(["swk", "mfa"]));
     assert_ne!(c["sub"], CECILIA, "never the personnummer as sub");
     assert_eq!(server.audit_count(AuditKind::BankIdOrderCompleted).await, 1);
+    // The RP certificate's expiry is on /readyz (the simulator's, here).
+    let ready = reqwest::get(server.url("/readyz"))
+        .await
+        .expect("readyz")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        ready.starts_with("ready\n")
+            && ready.contains("bankid (bankid): RP certificate valid until"),
+        "{ready}"
+    );
+}
+
+/// A client's own `[bankid]`: the security code required (`amr` says `pin`), and
+/// BankID's risk asked for and accepted up to `low`.
+async fn a_client_s_own_bankid_settings(backend: Backend) {
+    let server = setup("refuse")
+        .client(
+            TestClient::confidential("mina-sidor")
+                .set("display_name", "Mina sidor")
+                .set("acr_values", toml::Value::Array(vec![ACR_BANKID.into()]))
+                .set("bankid.require_pin", true)
+                .set("bankid.accepted_risk", "low"),
+        )
+        .start(backend)
+        .await;
+    customers(&server).await;
+    let browser = Browser::new();
+    let (rp, flow, page) = open(&server, &browser, &[]).await;
+    let base = sim_base(&page).await;
+    let payload = attr(&page.html, "data-payload=\"").expect("QR");
+    let (_, opened) = sim(
+        &base,
+        "/sim/app/scan",
+        json!({"qrPayload": payload, "personalNumber": CECILIA}),
+    )
+    .await;
+    let order = opened["orderRef"].as_str().expect("order").to_owned();
+    approve(&base, &order, &server, &browser, &page).await;
+    let done = poll_until_moved(&server, &browser, &page).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let callback = url::Url::parse(done["redirect"].as_str().expect("redirect")).expect("url");
+    let tokens = rp
+        .exchange(&param(&callback, "code").expect("code"), flow.verifier)
+        .await
+        .expect("tokens");
+    assert_eq!(claims(&tokens)["amr"], json!(["swk", "pin", "mfa"]));
 }
 
 async fn same_device_and_failures(backend: Backend) {
@@ -776,6 +824,7 @@ async fn registration_and_create_password(backend: Backend) {
 
 on_both_backends!(
     a_qr_login_approved_in_the_app,
+    a_client_s_own_bankid_settings,
     same_device_and_failures,
     unknown_persons_by_policy,
     companies_sign_in_with_sixteen,

@@ -60,6 +60,16 @@ impl ClientIdentity {
         Self::from_pem(pem.as_bytes())
     }
 
+    /// When the certificate (the first in the PEM, the leaf) stops being valid, in Unix
+    /// seconds; `None` when it cannot be read (the TLS stack then refuses it anyway).
+    pub fn not_after(&self) -> Option<i64> {
+        let text = std::str::from_utf8(&self.pem).ok()?;
+        let start = text.find("-----BEGIN CERTIFICATE-----")?;
+        let (_, pem) = x509_parser::pem::parse_x509_pem(&self.pem[start..]).ok()?;
+        let cert = pem.parse_x509().ok()?;
+        Some(cert.validity().not_after.timestamp())
+    }
+
     /// From PEM holding a PKCS#8 `PRIVATE KEY` (or `RSA`/`EC PRIVATE KEY`) and the
     /// certificate, leaf first.
     pub fn from_pem(pem: &[u8]) -> Result<Self, TlsError> {

@@ -23,6 +23,10 @@ const SV: &[(&str, &str)] = &[
     ("field.password", "Lösenord"),
     ("button.login", "Logga in"),
     (
+        "bankid.risky",
+        "Inloggningen kunde inte godkännas. Kontakta kundservice om det fortsätter.",
+    ),
+    (
         "reset.rules_intro",
         "Väljer du ett nytt lösenord måste det uppfylla de här kraven:",
     ),
@@ -511,6 +515,10 @@ const EN: &[(&str, &str)] = &[
     ("field.customer_number", "Customer number"),
     ("field.password", "Password"),
     ("button.login", "Sign in"),
+    (
+        "bankid.risky",
+        "The login could not be accepted. Contact customer service if this goes on.",
+    ),
     (
         "reset.rules_intro",
         "If you choose a new password, it must meet these requirements:",

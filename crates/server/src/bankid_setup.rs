@@ -19,6 +19,29 @@ pub struct BankIdConnection {
     pub simulator_app: Option<String>,
     /// Keeps the simulator's RP API running; it stops when this is dropped.
     pub simulator: Option<Arc<SimulatorTasks>>,
+    /// When the RP certificate expires (Unix seconds), if it could be read.
+    pub rp_certificate_expires: Option<i64>,
+}
+
+/// Warn this long before the RP certificate expires.
+pub const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 86_400);
+
+/// The line `/readyz` shows for a method's RP certificate, and whether it is within
+/// [`EXPIRY_WARNING`] of expiry (or past it), as of `now` (Unix seconds).
+pub fn certificate_status(method: &str, expires: Option<i64>, now: i64) -> (String, bool) {
+    let Some(at) = expires else {
+        return (
+            format!("bankid ({method}): the RP certificate's expiry could not be read"),
+            false,
+        );
+    };
+    let day = portvakt_core::time::stockholm_date(portvakt_core::time::UnixTime(at)).to_string();
+    let days = (at - now).div_euclid(86_400);
+    let soon = at - now <= i64::try_from(EXPIRY_WARNING.as_secs()).unwrap_or(i64::MAX);
+    (
+        format!("bankid ({method}): RP certificate valid until {day} ({days} days)"),
+        soon,
+    )
 }
 
 /// The simulator's two listeners: the RP API (mutual TLS) and the app's page.
@@ -72,6 +95,7 @@ pub async fn connect(
         .as_deref()
         .context("server_ca_file")?;
     let base_url = url::Url::parse(settings.api_url.as_deref().context("api_url")?)?;
+    let rp_certificate_expires = identity.not_after();
     let client = Client::new(ClientConfig {
         base_url,
         identity,
@@ -82,6 +106,7 @@ pub async fn connect(
         orders: Arc::new(Orders::new(Arc::new(client), store)),
         simulator_app: None,
         simulator: None,
+        rp_certificate_expires,
     })
 }
 
@@ -121,9 +146,11 @@ async fn simulator(
         })?;
     let app_url = format!("http://{}/sim", app_listener.local_addr()?);
     let app = tokio::spawn(server::serve(app_listener, app_api::router(sim), None));
+    let identity = ClientIdentity::from_pem(rp.pem.as_bytes())?;
+    let rp_certificate_expires = identity.not_after();
     let client = Client::new(ClientConfig {
         base_url: url::Url::parse(&running.rp_api_url())?,
-        identity: ClientIdentity::from_pem(rp.pem.as_bytes())?,
+        identity,
         server_ca: ServerCa::from_pem(pki.ca_pem().as_bytes())?,
         timeout,
     })?;
@@ -135,5 +162,31 @@ async fn simulator(
             _rp_api: running,
             app,
         })),
+        rp_certificate_expires,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certificate_status;
+
+    #[test]
+    fn expiry_lines_and_the_warning() {
+        let now = 1_800_000_000;
+        let (line, soon) = certificate_status("bankid", Some(now + 100 * 86_400), now);
+        assert!(
+            line.contains("valid until") && line.contains("(100 days)"),
+            "{line}"
+        );
+        assert!(!soon);
+        let (_, soon) = certificate_status("bankid", Some(now + 13 * 86_400), now);
+        assert!(soon, "13 days left: warn");
+        let (_, soon) = certificate_status("bankid", Some(now - 1), now);
+        assert!(soon, "expired: warn");
+        assert!(
+            certificate_status("bankid", None, now)
+                .0
+                .contains("could not be read")
+        );
+    }
 }

@@ -160,6 +160,12 @@ pub async fn build_state(
             bankid.insert(id.clone(), connection);
         }
     }
+    let status = Arc::new(std::sync::RwLock::new(Vec::new()));
+    let expiries: Vec<(String, Option<i64>)> = bankid
+        .iter()
+        .map(|(id, c)| (id.clone(), c.rp_certificate_expires))
+        .collect();
+    watch_certificates(expiries, status.clone(), clock.clone());
     let services = methods::Services {
         bankid,
         accounts: Arc::new(backends.sql.clone()),
@@ -178,6 +184,7 @@ pub async fn build_state(
     }
     let flows = configured;
     Ok(AppState {
+        status,
         flows: Arc::new(flows),
         links: portvakt_web::flows::links::FlowLinks::new(
             Ephemeral::new(backends.ephemeral.clone()),
@@ -201,6 +208,41 @@ pub async fn build_state(
             .context("building the HTTP client")?,
         config,
     })
+}
+
+/// Keeps `/readyz`'s lines on the BankID RP certificates current, and warns in the log
+/// from 14 days before one expires, at start and then daily.
+fn watch_certificates(
+    expiries: Vec<(String, Option<i64>)>,
+    status: Arc<std::sync::RwLock<Vec<String>>>,
+    clock: Arc<dyn Clock>,
+) {
+    if expiries.is_empty() {
+        return;
+    }
+    let check = move || {
+        let now = clock.now().0;
+        let mut lines = Vec::new();
+        for (id, expires) in &expiries {
+            let (line, soon) = bankid_setup::certificate_status(id, *expires, now);
+            if soon {
+                tracing::warn!(method = %id, status = %line, "the BankID RP certificate expires within 14 days: renew it");
+            }
+            lines.push(line);
+        }
+        if let Ok(mut current) = status.write() {
+            *current = lines;
+        }
+    };
+    check();
+    tokio::spawn(async move {
+        let mut daily = tokio::time::interval(Duration::from_secs(86_400));
+        daily.tick().await;
+        loop {
+            daily.tick().await;
+            check();
+        }
+    });
 }
 
 /// Imports the demo accounts when the database has none (development profile).

@@ -41,6 +41,8 @@ pub struct AppState {
     pub links: crate::flows::links::FlowLinks,
     /// The development outbox, when a gateway is the outbox (`/dev/outbox`).
     pub outbox: Option<portvakt_core::notify::outbox::DevOutbox>,
+    /// Lines `/readyz` shows under "ready" (the BankID RP certificates' expiry).
+    pub status: Arc<std::sync::RwLock<Vec<String>>>,
 }
 
 /// A readiness probe over the backends.

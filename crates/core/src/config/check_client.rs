@@ -282,6 +282,7 @@ pub(super) fn validate_client(
         session_absolute_timeout_secs: raw.session_absolute_timeout_secs,
         first_party: raw.first_party,
         branding: raw.branding,
+        bankid: raw.bankid,
         help_text: raw.help_text,
         require_pkce: public || raw.require_pkce,
         refresh_policy,

@@ -67,6 +67,47 @@ pub enum ClientCredential {
 }
 
 /// Logo and colour on the login page.
+/// A client's own BankID settings (`[bankid]` in its file, seed 002): what its users
+/// see in the app and what it requires of their BankID. Each key left out falls back
+/// to the method's (`[methods.<id>]`).
+#[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientBankId {
+    /// Shown in the app, as intent only ("Logga in på Mina sidor").
+    pub user_visible_text: Option<Localized>,
+    /// Require the security code, not biometrics (`requirement.pinCode`).
+    pub require_pin: Option<bool>,
+    /// Allowed certificate policies (`requirement.certificatePolicies`).
+    pub certificate_policies: Option<Vec<String>>,
+    /// Ask BankID for its risk indication (`returnRisk`) and refuse a login above this
+    /// level: `low`, `moderate` or `high` (accept everything, but record it).
+    pub accepted_risk: Option<RiskLevel>,
+}
+
+/// BankID's risk indication, lowest first.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    /// No risk noticed.
+    Low,
+    /// Some.
+    Moderate,
+    /// High.
+    High,
+}
+
+impl RiskLevel {
+    /// BankID's word (`low`, `moderate`, `high`); anything else reads as `high`, so an
+    /// unknown answer is never more trusted than a known one.
+    pub fn parse(word: &str) -> RiskLevel {
+        match word {
+            "low" => RiskLevel::Low,
+            "moderate" => RiskLevel::Moderate,
+            _ => RiskLevel::High,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Branding {
@@ -122,6 +163,8 @@ pub(super) struct ClientFile {
     pub first_party: bool,
     #[serde(default)]
     pub branding: Branding,
+    #[serde(default)]
+    pub bankid: ClientBankId,
     pub help_text: Option<Localized>,
     #[serde(default = "yes")]
     pub require_pkce: bool,
@@ -230,6 +273,8 @@ pub struct ClientConfig {
     pub first_party: bool,
     /// Login page look.
     pub branding: Branding,
+    /// Its own BankID settings (`[bankid]`).
+    pub bankid: ClientBankId,
     /// Help text under the form ("Vid frågor kontakta expeditionen").
     pub help_text: Option<Localized>,
     /// Authorization requests must carry a PKCE challenge (RFC 9700 §2.1.1). Always
@@ -266,5 +311,18 @@ impl ClientConfig {
             email_sender_name: self.branding.email_sender_name.clone(),
             sms_from: self.branding.sms_from.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod risk_tests {
+    use super::RiskLevel;
+
+    #[test]
+    fn risk_levels_order_and_unknown_words_count_as_high() {
+        assert!(RiskLevel::Low < RiskLevel::Moderate && RiskLevel::Moderate < RiskLevel::High);
+        assert_eq!(RiskLevel::parse("low"), RiskLevel::Low);
+        assert_eq!(RiskLevel::parse("moderate"), RiskLevel::Moderate);
+        assert_eq!(RiskLevel::parse("extreme"), RiskLevel::High);
     }
 }

@@ -12,8 +12,8 @@ mod secrets;
 mod settings;
 
 pub use client::{
-    Branding, ClientConfig, ClientCredential, GrantType, RefreshPolicy, RefreshRotation,
-    SecretValue,
+    Branding, ClientBankId, ClientConfig, ClientCredential, GrantType, RefreshPolicy,
+    RefreshRotation, RiskLevel, SecretValue,
 };
 pub use load::{ConfigError, SUPPORTED_ALGS, load};
 pub use settings::{

@@ -19,7 +19,7 @@ use portvakt_bankid::order::OrderError;
 use portvakt_bankid::{OrderHandle, Orders, Progress, qr};
 use portvakt_core::acr::Amr;
 use portvakt_core::audit::{AuditEvent, AuditKind, AuditTrail};
-use portvakt_core::config::Localized;
+use portvakt_core::config::{Localized, RiskLevel};
 use portvakt_core::ephemeral::Ephemeral;
 use portvakt_core::identity::Personnummer;
 use portvakt_core::person::{IdentifiedPerson, UnknownPersonPolicy};
@@ -48,6 +48,9 @@ pub enum BankIdStep {
         /// Too many orders were started from this address.
         #[serde(default)]
         too_many: bool,
+        /// BankID judged the login riskier than the client accepts.
+        #[serde(default)]
+        risky: bool,
     },
     /// An order in progress.
     Waiting {
@@ -61,6 +64,12 @@ pub enum BankIdStep {
         /// it, so a developer need not copy it).
         #[serde(default)]
         auto_start_token: String,
+        /// The order required the security code (`amr` then says `pin`).
+        #[serde(default)]
+        pin_required: bool,
+        /// The highest risk the client accepts, when it asked for BankID's risk.
+        #[serde(default)]
+        accepted_risk: Option<String>,
         /// BankID's message for the order's state.
         message: Rfa,
         /// The QR payload of the last poll (QR flow, until the app has the order).
@@ -152,9 +161,9 @@ impl BankIdMethod {
     /// RFC 8176: a key in the app on a phone (`swk`), unlocked by the user, and so two
     /// factors (`mfa`); `pin` only when the order required the security code, since
     /// otherwise the app may have used a fingerprint or a face (docs/bankid.md).
-    fn amr(&self) -> Vec<Amr> {
+    fn amr(pin_required: bool) -> Vec<Amr> {
         let mut amr = vec![Amr::Swk];
-        if self.require_pin {
+        if pin_required {
             amr.push(Amr::Pin);
         }
         amr.push(Amr::Mfa);
@@ -174,25 +183,33 @@ impl BankIdMethod {
                     looked: true,
                     ended: None,
                     too_many: true,
+                    risky: false,
                 });
             }
         }
         let user_agent: String = cx.user_agent.chars().take(USER_AGENT_MAX).collect();
         let device = DeviceKind::from_user_agent(cx.user_agent);
-        let requirement =
-            (self.require_pin || !self.certificate_policies.is_empty()).then(|| Requirement {
-                pin_code: self.require_pin.then_some(true),
-                certificate_policies: (!self.certificate_policies.is_empty())
-                    .then(|| self.certificate_policies.clone()),
-                ..Requirement::default()
-            });
+        // The client's own `[bankid]` settings, else the method's.
+        let own = &cx.client.bankid;
+        let require_pin = own.require_pin.unwrap_or(self.require_pin);
+        let policies = own
+            .certificate_policies
+            .clone()
+            .unwrap_or_else(|| self.certificate_policies.clone());
+        let visible = own
+            .user_visible_text
+            .as_ref()
+            .or(self.user_visible_text.as_ref());
+        let requirement = (require_pin || !policies.is_empty()).then(|| Requirement {
+            pin_code: require_pin.then_some(true),
+            certificate_policies: (!policies.is_empty()).then_some(policies),
+            ..Requirement::default()
+        });
         let request = AuthRequest {
             end_user_ip: cx.client_ip.to_string(),
             requirement,
-            user_visible_data: self
-                .user_visible_text
-                .as_ref()
-                .map(|t| encode_text(t.get(cx.lang.as_str()))),
+            user_visible_data: visible.map(|t| encode_text(t.get(cx.lang.as_str()))),
+            return_risk: own.accepted_risk.map(|_| true),
             // Same device: the app returns to this login's page, which is bound to this
             // browser's cookie; another browser gets "wrong browser", never the login.
             // BankID takes https return URLs only: on plain-http development the app
@@ -230,6 +247,8 @@ impl BankIdMethod {
                     flow,
                     launch,
                     auto_start_token: started.auto_start_token.clone(),
+                    pin_required: require_pin,
+                    accepted_risk: own.accepted_risk.map(|r| format!("{r:?}").to_lowercase()),
                     message: match flow {
                         Flow::Qr => Rfa::Rfa1,
                         Flow::Autostart => Rfa::Rfa13,
@@ -252,6 +271,7 @@ impl BankIdMethod {
                     looked: true,
                     ended: Some(e.message().unwrap_or(Rfa::Rfa22)),
                     too_many: false,
+                    risky: false,
                 })
             }
             Err(OrderError::Store(e)) => Err(e.into()),
@@ -263,16 +283,26 @@ impl BankIdMethod {
     async fn progress(
         &self,
         cx: &LoginContext<'_>,
-        handle: OrderHandle,
-        flow: Flow,
-        launch: String,
-        auto_start_token: String,
+        waiting: BankIdStep,
     ) -> Result<Outcome<BankIdStep>, AppError> {
+        let BankIdStep::Waiting {
+            handle,
+            flow,
+            launch,
+            auto_start_token,
+            pin_required,
+            accepted_risk,
+            ..
+        } = waiting
+        else {
+            return Ok(Outcome::Continue(waiting));
+        };
         let ended = |rfa: Rfa| BankIdStep::Start {
             auto: false,
             looked: true,
             ended: Some(rfa),
             too_many: false,
+            risky: false,
         };
         let progress = match self.orders.poll(&handle).await {
             Ok(p) => p,
@@ -286,6 +316,8 @@ impl BankIdMethod {
                 flow,
                 launch,
                 auto_start_token,
+                pin_required,
+                accepted_risk,
                 message,
                 qr,
             })),
@@ -303,6 +335,30 @@ impl BankIdMethod {
                     .map_err(|_| {
                         AppError::Internal("BankID returned a malformed personal number".into())
                     })?;
+                // The client's accepted risk (`[bankid] accepted_risk`): an answer without a
+                // risk, or above it, is refused.
+                if let Some(accepted) = accepted_risk.as_deref() {
+                    let accepted = RiskLevel::parse(accepted);
+                    let risk = data
+                        .risk
+                        .as_deref()
+                        .map_or(RiskLevel::High, RiskLevel::parse);
+                    if risk > accepted {
+                        self.audit
+                            .record(
+                                self.event(AuditKind::BankIdOrderFailed, cx)
+                                    .detail(format!("risk {risk:?} above {accepted:?}")),
+                            )
+                            .await;
+                        return Ok(Outcome::Continue(BankIdStep::Start {
+                            auto: false,
+                            looked: true,
+                            ended: None,
+                            too_many: false,
+                            risky: true,
+                        }));
+                    }
+                }
                 self.audit
                     .record(self.event(AuditKind::BankIdOrderCompleted, cx))
                     .await;
@@ -312,7 +368,7 @@ impl BankIdMethod {
                         given_name: Some(data.user.given_name.clone()),
                         family_name: Some(data.user.surname.clone()),
                     },
-                    amr: self.amr(),
+                    amr: Self::amr(pin_required),
                     // Shown only when the person cannot sign in: the framework's own
                     // message says why, so no BankID message beside it.
                     step: BankIdStep::Start {
@@ -320,6 +376,7 @@ impl BankIdMethod {
                         looked: true,
                         ended: None,
                         too_many: false,
+                        risky: false,
                     },
                 })
             }
@@ -368,6 +425,7 @@ impl Method for BankIdMethod {
             looked: false,
             ended: None,
             too_many: false,
+            risky: false,
         }
     }
 
@@ -385,11 +443,14 @@ impl Method for BankIdMethod {
                 auto,
                 ended,
                 too_many,
+                risky,
                 ..
             } => StepView {
                 heading: Some("bankid.heading"),
                 alert: if *too_many {
                     Some(Text::key("bankid.too_many"))
+                } else if *risky {
+                    Some(Text::key("bankid.risky"))
                 } else {
                     ended.map(rfa_text)
                 },
@@ -487,6 +548,7 @@ impl Method for BankIdMethod {
                 looked: true,
                 ended: None,
                 too_many: false,
+                risky: false,
             }))),
             BankIdStep::Start { auto: true, .. } => {
                 let flow = match DeviceKind::from_user_agent(cx.user_agent).recommendation() {
@@ -498,28 +560,14 @@ impl Method for BankIdMethod {
                             looked: true,
                             ended: None,
                             too_many: false,
+                            risky: false,
                         })));
                     }
                 };
                 Ok(Some(Outcome::Continue(self.start_order(cx, flow).await?)))
             }
             BankIdStep::Start { .. } => Ok(None),
-            BankIdStep::Waiting {
-                handle,
-                flow,
-                launch,
-                auto_start_token,
-                ..
-            } => Ok(Some(
-                self.progress(
-                    cx,
-                    handle.clone(),
-                    *flow,
-                    launch.clone(),
-                    auto_start_token.clone(),
-                )
-                .await?,
-            )),
+            BankIdStep::Waiting { .. } => Ok(Some(self.progress(cx, step.clone()).await?)),
         }
     }
 
