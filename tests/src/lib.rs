@@ -9,6 +9,7 @@
 pub mod browser;
 pub mod chromium;
 pub mod flows;
+pub mod logs;
 pub mod proxy;
 pub mod rp;
 pub mod server;

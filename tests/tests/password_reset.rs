@@ -10,40 +10,13 @@ use portvakt_tests::flow::silently;
 use portvakt_tests::rp::Rp;
 use portvakt_tests::server::{SECRET, Setup, TestServer};
 use portvakt_tests::{Backend, on_both_backends};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 const MOBILE: &str = "+46701234567";
 const PASSWORD: &str = "Gammalt-losen1";
 const WRONG: &str = "Fel användarnamn eller lösenord.";
 const DESK: &str = "Kontakta Servicedesk på tel. 0142-36 6000";
-
-/// Everything the servers of this binary log, at debug level (read by the last test).
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let writer = buf.clone();
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("debug")
-            .with_ansi(false)
-            .with_writer(move || Capture(writer.clone()))
-            .try_init();
-        buf
-    })
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The municipality's configuration: lockout after 3, the guide's policy, a reset.
 fn setup() -> Setup {
@@ -67,7 +40,7 @@ no_mobile_text = { sv = "Ditt mobilnummer finns inte registrerat. Kontakta Servi
 }
 
 async fn start(backend: Backend, setup: Setup) -> TestServer {
-    logs();
+    portvakt_tests::logs::capture();
     setup.start(backend).await
 }
 
@@ -553,7 +526,7 @@ async fn no_secret_reaches_the_logs(backend: Backend) {
     )
     .await;
     let code = six_digits(&sms_texts(&server.issuer, MOBILE).await[0]);
-    let logs = String::from_utf8(logs().lock().expect("logs").clone()).expect("utf-8");
+    let logs = portvakt_tests::logs::captured();
     assert!(logs.contains("DEBUG"));
     for secret in [
         code.as_str(),

@@ -13,7 +13,7 @@ use portvakt_tests::rp::{Flow, REDIRECT, Rp};
 use portvakt_tests::server::{SECRET, Setup, TestClient, TestServer};
 use portvakt_tests::{Backend, on_both_backends};
 use portvakt_web::hashing::PasswordHasher;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Anna: 19900101-0017, PIN 1234, a mobile.
@@ -22,35 +22,6 @@ const PIN: &str = "1234";
 const MOBILE: &str = "+46701234567";
 const LIST: [&str; 4] = ["4821", "0042", "7359", "1630"];
 const WRONG: &str = "Fel personnummer, PIN-kod eller engångskod.";
-
-/// Everything every server in this binary logs, at debug level: the last test reads it
-/// for secrets.
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let writer = buf.clone();
-        // Installed before any server starts, so the kit's own subscriber stays out.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("debug")
-            .with_ansi(false)
-            .with_writer(move || Capture(writer.clone()))
-            .try_init();
-        buf
-    })
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Dexter with PIN + one-time code first. No warning about few list codes left (one
 /// test turns it on).
@@ -77,7 +48,7 @@ fn setup() -> Setup {
 }
 
 async fn start(backend: Backend, setup: Setup) -> TestServer {
-    logs();
+    portvakt_tests::logs::capture();
     setup.start(backend).await
 }
 
@@ -715,7 +686,7 @@ async fn no_secret_reaches_the_logs(backend: Backend) {
         .step(&wrong, &[("pin_code", &format!("{PIN}{code}"))])
         .await
         .client();
-    let logs = String::from_utf8(logs().lock().expect("logs").clone()).expect("utf-8");
+    let logs = portvakt_tests::logs::captured();
     assert!(logs.contains("DEBUG"), "debug logging was captured");
     for secret in [
         "199001010017",

@@ -76,6 +76,18 @@ pub fn stockholm_date(t: UnixTime) -> jiff::civil::Date {
     stockholm(t).date()
 }
 
+/// The Swedish date of `t` as `(year, month, day)`, the form
+/// [`crate::identity::Personnummer::parse`] takes for its century.
+pub fn stockholm_ymd(t: UnixTime) -> (u32, u32, u32) {
+    let d = stockholm_date(t);
+    let n = |v: i8| u32::try_from(v).unwrap_or(1);
+    (
+        u32::try_from(d.year()).unwrap_or(2000),
+        n(d.month()),
+        n(d.day()),
+    )
+}
+
 /// The start of the next day in Sweden after `t` (local midnight), right across the
 /// changes to and from summer time (days of 23 and 25 hours).
 pub fn next_stockholm_midnight(t: UnixTime) -> UnixTime {

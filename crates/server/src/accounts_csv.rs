@@ -76,21 +76,9 @@ fn flag(v: Option<String>, line: usize, column: &str) -> anyhow::Result<bool> {
     }
 }
 
-/// Today's date for personnummer century resolution.
+/// Today's date in Sweden, for personnummer century resolution.
 pub fn today() -> (u32, u32, u32) {
-    // Civil date from Unix days (Howard Hinnant's algorithm), to avoid a date crate.
-    let days = UnixTime::now().0.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let c = |v: i64| u32::try_from(v).unwrap_or(0);
-    (c(y), c(m), c(d))
+    portvakt_core::time::stockholm_ymd(UnixTime::now())
 }
 
 /// Builds an account from a row (without its password).

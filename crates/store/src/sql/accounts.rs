@@ -77,6 +77,26 @@ fn to_model(a: &Account) -> account::Model {
 }
 
 impl SqlStore {
+    /// Runs `update` on the account `id`, setting `updated_at`; an account that is not
+    /// there is an error, never a silent no-op.
+    async fn update_account(
+        &self,
+        id: &AccountId,
+        update: sea_orm::UpdateMany<account::Entity>,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let done = update
+            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
+            .filter(account::Column::Id.eq(id.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(unavailable)?;
+        if done.rows_affected == 0 {
+            return Err(StoreError::Corrupt(format!("no account {id}")));
+        }
+        Ok(())
+    }
+
     async fn find_one(
         &self,
         col: account::Column,
@@ -245,7 +265,7 @@ impl AccountRepo for SqlStore {
         verified: bool,
         now: UnixTime,
     ) -> Result<(), StoreError> {
-        let done = account::Entity::update_many()
+        let update = account::Entity::update_many()
             .col_expr(
                 account::Column::Email,
                 Expr::value(email.map(str::to_owned)),
@@ -253,16 +273,8 @@ impl AccountRepo for SqlStore {
             .col_expr(
                 account::Column::EmailVerified,
                 Expr::value(verified && email.is_some()),
-            )
-            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
-            .filter(account::Column::Id.eq(id.as_str()))
-            .exec(&self.db)
-            .await
-            .map_err(unavailable)?;
-        if done.rows_affected == 0 {
-            return Err(StoreError::Corrupt(format!("no account {id}")));
-        }
-        Ok(())
+            );
+        self.update_account(id, update, now).await
     }
 
     async fn set_phone(
@@ -271,21 +283,13 @@ impl AccountRepo for SqlStore {
         phone: Option<&str>,
         now: UnixTime,
     ) -> Result<(), StoreError> {
-        let done = account::Entity::update_many()
+        let update = account::Entity::update_many()
             .col_expr(
                 account::Column::Phone,
                 Expr::value(phone.map(str::to_owned)),
             )
-            .col_expr(account::Column::PhoneVerified, Expr::value(false))
-            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
-            .filter(account::Column::Id.eq(id.as_str()))
-            .exec(&self.db)
-            .await
-            .map_err(unavailable)?;
-        if done.rows_affected == 0 {
-            return Err(StoreError::Corrupt(format!("no account {id}")));
-        }
-        Ok(())
+            .col_expr(account::Column::PhoneVerified, Expr::value(false));
+        self.update_account(id, update, now).await
     }
 
     async fn set_pin(
@@ -294,20 +298,11 @@ impl AccountRepo for SqlStore {
         hash: Option<&str>,
         now: UnixTime,
     ) -> Result<(), StoreError> {
-        let done = account::Entity::update_many()
-            .col_expr(
-                account::Column::PinHash,
-                Expr::value(hash.map(str::to_owned)),
-            )
-            .col_expr(account::Column::UpdatedAt, Expr::value(now.0))
-            .filter(account::Column::Id.eq(id.as_str()))
-            .exec(&self.db)
-            .await
-            .map_err(unavailable)?;
-        if done.rows_affected == 0 {
-            return Err(StoreError::Corrupt(format!("no account {id}")));
-        }
-        Ok(())
+        let update = account::Entity::update_many().col_expr(
+            account::Column::PinHash,
+            Expr::value(hash.map(str::to_owned)),
+        );
+        self.update_account(id, update, now).await
     }
 
     async fn list_accounts(&self, limit: u64, offset: u64) -> Result<Vec<Account>, StoreError> {

@@ -24,10 +24,10 @@ use portvakt_core::ephemeral::Ephemeral;
 use portvakt_core::identity::{IdentityNumberError, Personnummer};
 use portvakt_core::ids::AccountId;
 use portvakt_core::notify::{EmailMessage, Messenger, SendContext, mask_email};
-use portvakt_core::password_policy::{PasswordPolicy, Rule};
+use portvakt_core::password_policy::PasswordPolicy;
 use portvakt_core::ports::AccountRepo;
 use portvakt_core::secret::Secret;
-use portvakt_core::time::{Clock, stockholm_date};
+use portvakt_core::time::{Clock, stockholm_ymd};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,13 +194,7 @@ impl RegisterEmailFlow {
         if customer_number.is_empty() || typed_pnr.is_empty() || email.is_empty() {
             return Ok(failed("error.fields_required"));
         }
-        let today = stockholm_date(self.s.clock.now());
-        let n = |v: i8| u32::try_from(v).unwrap_or(1);
-        let today = (
-            u32::try_from(today.year()).unwrap_or(2000),
-            n(today.month()),
-            n(today.day()),
-        );
+        let today = stockholm_ymd(self.s.clock.now());
         let pnr = match Personnummer::parse(
             &portvakt_core::normalize::identity_number(&typed_pnr),
             today,
@@ -568,50 +562,30 @@ impl CreatePasswordFlow {
             expires_at,
             broken,
         };
-        let new = form.get("new_password").map(String::as_str).unwrap_or("");
-        let confirm = form
-            .get("new_password_confirm")
-            .map(String::as_str)
-            .unwrap_or("");
-        if new != confirm {
-            return Ok(FlowOutcome::Failed {
-                step: keep(Vec::new()),
-                message: "reset.mismatch",
-            });
-        }
         let id = AccountId(account_id.clone());
         let Some(account) = self.s.accounts.find_account(&id).await? else {
             return Err(AppError::Internal(
                 "a create-password account vanished".into(),
             ));
         };
-        let rules = self.policy.rules();
-        let mut broken = self.policy.broken(new);
-        if broken.is_empty()
-            && super::reset::used_before(
-                &self.s.accounts,
-                &self.s.hasher,
-                &self.policy,
-                &account,
-                new,
-            )
-            .await?
+        let new = match super::reset::judge_new_password(
+            &self.s.accounts,
+            &self.s.hasher,
+            &self.policy,
+            &account,
+            form,
+        )
+        .await?
         {
-            broken.push(Rule::NotUsedBefore);
-        }
-        if !broken.is_empty() {
-            let indices = rules
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| broken.contains(r))
-                .map(|(i, _)| i)
-                .collect();
-            return Ok(FlowOutcome::Failed {
-                step: keep(indices),
-                message: "reset.policy_broken",
-            });
-        }
-        let hash = self.s.hasher.hash_password(new).await?;
+            Ok(new) => new,
+            Err((broken, message)) => {
+                return Ok(FlowOutcome::Failed {
+                    step: keep(broken),
+                    message,
+                });
+            }
+        };
+        let hash = self.s.hasher.hash_password(&new).await?;
         // S14: grants of the account made before are revoked.
         self.s
             .accounts
@@ -665,25 +639,7 @@ impl Flow for CreatePasswordFlow {
             CreatePasswordStep::Choose { broken, .. } => StepView {
                 heading: Some("create_password.choose_heading"),
                 checklist: super::reset::checklist(&self.policy, broken),
-                ..StepView::form(
-                    vec![
-                        Field {
-                            name: "new_password",
-                            label: "field.new_password",
-                            kind: FieldKind::Password,
-                            autocomplete: "new-password",
-                            value: String::new(),
-                        },
-                        Field {
-                            name: "new_password_confirm",
-                            label: "field.new_password_confirm",
-                            kind: FieldKind::Password,
-                            autocomplete: "new-password",
-                            value: String::new(),
-                        },
-                    ],
-                    "create_password.save",
-                )
+                ..StepView::form(super::reset::new_password_fields(), "create_password.save")
             },
         }
     }

@@ -347,46 +347,24 @@ impl ResetFlow {
                 })
             }
             Some("new_password") => {
-                let new = form.get("new_password").map(String::as_str).unwrap_or("");
-                let confirm = form
-                    .get("new_password_confirm")
-                    .map(String::as_str)
-                    .unwrap_or("");
-                if portvakt_core::normalize::password(new).expose()
-                    != portvakt_core::normalize::password(confirm).expose()
+                let new = match judge_new_password(
+                    &self.s.accounts,
+                    &self.s.hasher,
+                    &self.policy,
+                    &account,
+                    form,
+                )
+                .await?
                 {
-                    return Ok(FlowOutcome::Failed {
-                        step: keep(Vec::new()),
-                        message: "reset.mismatch",
-                    });
-                }
-                let rules = self.policy.rules();
-                let mut broken: Vec<Rule> = self.policy.broken(new);
-                if broken.is_empty()
-                    && used_before(
-                        &self.s.accounts,
-                        &self.s.hasher,
-                        &self.policy,
-                        &account,
-                        new,
-                    )
-                    .await?
-                {
-                    broken.push(Rule::NotUsedBefore);
-                }
-                if !broken.is_empty() {
-                    let indices = rules
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| broken.contains(r))
-                        .map(|(i, _)| i)
-                        .collect();
-                    return Ok(FlowOutcome::Failed {
-                        step: keep(indices),
-                        message: "reset.policy_broken",
-                    });
-                }
-                let hash = self.s.hasher.hash_password(new).await?;
+                    Ok(new) => new,
+                    Err((broken, message)) => {
+                        return Ok(FlowOutcome::Failed {
+                            step: keep(broken),
+                            message,
+                        });
+                    }
+                };
+                let hash = self.s.hasher.hash_password(&new).await?;
                 // S14: the account's grants are revoked with the old password, and its
                 // sessions end at their next use (the password generation moves on).
                 self.s
@@ -434,6 +412,54 @@ pub(crate) async fn used_before(
         }
     }
     Ok(false)
+}
+
+/// Judges the new password a form carries (`new_password`, `new_password_confirm`) for
+/// `account`: `Ok(password)` to store, or the refusal — the broken rules (indices into
+/// `policy.rules()`) and the message. The two fields are compared as stored (NFKC).
+pub(crate) async fn judge_new_password(
+    accounts: &Arc<dyn AccountRepo>,
+    hasher: &PasswordHasher,
+    policy: &PasswordPolicy,
+    account: &Account,
+    form: &Form,
+) -> Result<Result<String, (Vec<usize>, &'static str)>, AppError> {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    let (new, confirm) = (field("new_password"), field("new_password_confirm"));
+    let stored = |p: &str| portvakt_core::normalize::password(p).expose().to_owned();
+    if stored(new) != stored(confirm) {
+        return Ok(Err((Vec::new(), "reset.mismatch")));
+    }
+    let mut broken = policy.broken(new);
+    if broken.is_empty() && used_before(accounts, hasher, policy, account, new).await? {
+        broken.push(Rule::NotUsedBefore);
+    }
+    if broken.is_empty() {
+        return Ok(Ok(new.to_owned()));
+    }
+    let indices = policy
+        .rules()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| broken.contains(r))
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Err((indices, "reset.policy_broken")))
+}
+
+/// The two fields of a new password, `autocomplete="new-password"`.
+pub(crate) fn new_password_fields() -> Vec<Field> {
+    ["new_password", "new_password_confirm"]
+        .into_iter()
+        .zip(["field.new_password", "field.new_password_confirm"])
+        .map(|(name, label)| Field {
+            name,
+            label,
+            kind: FieldKind::Password,
+            autocomplete: "new-password",
+            value: String::new(),
+        })
+        .collect()
 }
 
 /// The policy's rules as a step's checklist, the `broken` ones (indices) marked.
@@ -560,22 +586,7 @@ impl Flow for ResetFlow {
                     ],
                 }),
                 checklist: checklist(&self.policy, broken),
-                fields: vec![
-                    Field {
-                        name: "new_password",
-                        label: "field.new_password",
-                        kind: FieldKind::Password,
-                        autocomplete: "new-password",
-                        value: String::new(),
-                    },
-                    Field {
-                        name: "new_password_confirm",
-                        label: "field.new_password_confirm",
-                        kind: FieldKind::Password,
-                        autocomplete: "new-password",
-                        value: String::new(),
-                    },
-                ],
+                fields: new_password_fields(),
                 // No `action` of its own: the radio group is `action`.
                 buttons: vec![Button {
                     value: "",

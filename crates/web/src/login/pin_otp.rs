@@ -33,7 +33,7 @@ use portvakt_core::phone::MobileNumber;
 use portvakt_core::ports::{AccountRepo, CodeListRepo};
 use portvakt_core::random::token_hash;
 use portvakt_core::secret::Secret;
-use portvakt_core::time::{Clock, UnixTime, day_in_words, stockholm_date};
+use portvakt_core::time::{Clock, UnixTime, day_in_words, stockholm_ymd};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,13 +174,7 @@ impl PinOtpMethod {
     }
 
     fn today(&self) -> (u32, u32, u32) {
-        let d = stockholm_date(self.s.clock.now());
-        let n = |v: i8| u32::try_from(v).unwrap_or(1);
-        (
-            u32::try_from(d.year()).unwrap_or(2000),
-            n(d.month()),
-            n(d.day()),
-        )
+        stockholm_ymd(self.s.clock.now())
     }
 
     fn identify(&self, form: &Form) -> Outcome<PinOtpStep> {
